@@ -1,0 +1,953 @@
+/* harness.c — see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TH_START_ATTEMPTS 5
+#define TH_STOP_TIMEOUT_MS 30000
+
+struct th_server {
+    pid_t pid;
+    int port;
+    bool reaped;
+    int status; /* raw wait status once reaped */
+    char *tmpdir;
+    char *datadir;
+    char *logpath;
+    struct th_server *next;
+};
+
+/* Every server not yet stopped, for the exit-time cleanup. */
+static struct th_server *live_servers;
+static bool cleanup_registered;
+
+long long th_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) {
+        perror("harness: strdup");
+        abort();
+    }
+    return p;
+}
+
+static char *xasprintf(const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 1;
+    char *p = malloc(n);
+    if (!p) {
+        perror("harness: malloc");
+        abort();
+    }
+    snprintf(p, n, fmt, a, b ? b : "");
+    return p;
+}
+
+/* ---- files and directories ---- */
+
+char *th_tmpdir_new(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    char *tmpl = xasprintf("%s/swarmlog-test.XXXXXX%s", base, NULL);
+    if (!mkdtemp(tmpl)) {
+        fprintf(stderr, "harness: mkdtemp %s: %s\n", tmpl, strerror(errno));
+        free(tmpl);
+        return NULL;
+    }
+    return tmpl;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int th_rmtree(const char *path)
+{
+    if (!path)
+        return 0;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+int th_write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t n = fwrite(data, 1, len, f);
+    int rc = fclose(f);
+    return n == len && rc == 0 ? 0 : -1;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    if (f) {
+        size_t n;
+        while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+            len += n;
+            if (cap - len - 1 == 0) {
+                char *nb = realloc(buf, cap * 2);
+                if (!nb)
+                    break;
+                buf = nb;
+                cap *= 2;
+            }
+        }
+        fclose(f);
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* ---- ports and /proc ---- */
+
+int th_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    int port = -1;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        port = ntohs(sa.sin_port);
+    close(fd);
+    if (port == 6379)   /* never, even by chance */
+        return th_free_port();
+    return port;
+}
+
+/* Whether pid owns a socket listening on 127.0.0.1:port (or any address on
+ * that port), so that readiness probes never talk to another process that
+ * happened to take the port. */
+static bool pid_listens_on(pid_t pid, int port)
+{
+    char path[64];
+    unsigned long inodes[16];
+    int ninodes = 0;
+    const char *tables[] = {"tcp", "tcp6"};
+    for (int t = 0; t < 2; t++) {
+        snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, tables[t]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            char local[128];
+            unsigned st;
+            unsigned long inode;
+            /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+            if (sscanf(line, " %*d: %127s %*s %x %*s %*s %*s %*u %*u %lu", local, &st, &inode) != 3)
+                continue;
+            char *colon = strrchr(local, ':');
+            if (!colon || st != 0x0A)
+                continue;
+            if ((int)strtol(colon + 1, NULL, 16) == port && ninodes < 16)
+                inodes[ninodes++] = inode;
+        }
+        fclose(f);
+    }
+    if (ninodes == 0)
+        return false;
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        char link[320], target[64];
+        snprintf(link, sizeof link, "%s/%s", path, de->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        unsigned long ino;
+        if (sscanf(target, "socket:[%lu]", &ino) != 1)
+            continue;
+        for (int i = 0; i < ninodes; i++)
+            found = found || inodes[i] == ino;
+    }
+    closedir(d);
+    return found;
+}
+
+long th_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+long th_raise_nofile(long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if ((long)rl.rlim_cur < want) {
+        rlim_t target = (rlim_t)want;
+        if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max)
+            target = rl.rlim_max;
+        rl.rlim_cur = target;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return (long)rl.rlim_cur;
+}
+
+/* ---- process lifecycle ---- */
+
+static void kill_leftovers(void)
+{
+    for (struct th_server *s = live_servers; s; s = s->next) {
+        if (!s->reaped) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, NULL, 0);
+            s->reaped = true;
+        }
+        th_rmtree(s->tmpdir);
+    }
+    live_servers = NULL;
+}
+
+__attribute__((destructor)) static void kill_leftovers_fini(void)
+{
+    kill_leftovers();
+}
+
+static void unlink_live(struct th_server *s)
+{
+    for (struct th_server **pp = &live_servers; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            return;
+        }
+    }
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void close_fds_from(int lowfd)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+        return;
+#endif
+    for (int fd = lowfd; fd < 65536; fd++)
+        close(fd);
+}
+
+static pid_t spawn(const char *const *argv, int outfd, pid_t parent)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* Die with the test process, even when it crashes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, 0);
+    dup2(outfd, 1);
+    dup2(outfd, 2);
+    close_fds_from(3);
+    signal(SIGPIPE, SIG_DFL);
+    execv(argv[0], (char *const *)argv);
+    dprintf(2, "harness: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+static int decode_status(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return -1;
+}
+
+bool th_server_alive(th_server *s)
+{
+    if (s->reaped)
+        return false;
+    pid_t r = waitpid(s->pid, &s->status, WNOHANG);
+    if (r == s->pid) {
+        s->reaped = true;
+        return false;
+    }
+    return true;
+}
+
+static void print_log(const th_server *s, const char *why)
+{
+    char *log = th_server_log(s);
+    fprintf(stderr,
+            "harness: %s (pid %d, port %d)\n"
+            "---- server log %s ----\n%s%s---- end of server log ----\n",
+            why, (int)s->pid, s->port, s->logpath, log ? log : "",
+            log && *log && log[strlen(log) - 1] != '\n' ? "\n" : "");
+    free(log);
+}
+
+/* Polls for a reply to PING (any +/- reply but -LOADING) from our own pid. */
+static int probe_ready(th_server *s, long long deadline)
+{
+    while (th_now_ms() < deadline) {
+        if (!th_server_alive(s))
+            return -1;
+        if (pid_listens_on(s->pid, s->port)) {
+            int fd = th_raw_connect(s->port);
+            if (fd >= 0) {
+                char buf[256];
+                size_t n = 0;
+                if (th_raw_send_str(fd, "*1\r\n$4\r\nPING\r\n", 1000) == 0)
+                    n = th_raw_recv(fd, buf, sizeof buf - 1, 3, 1000);
+                buf[n] = '\0';
+                th_raw_close(fd);
+                if (n >= 3 && (buf[0] == '+' || buf[0] == '-') && strncmp(buf, "-LOADING", 8) != 0)
+                    return 0;
+            }
+        }
+        sleep_ms(10);
+    }
+    return -2;
+}
+
+static void free_server(th_server *s)
+{
+    unlink_live(s);
+    th_rmtree(s->tmpdir);
+    free(s->tmpdir);
+    free(s->datadir);
+    free(s->logpath);
+    free(s);
+}
+
+/* One attempt on one port. Returns 0 ready, -1 exited (status in s), -2
+ * timeout (killed), -3 could not spawn. */
+static int start_once(th_server *s, const struct th_server_opts *o, const char *bin)
+{
+    char portbuf[16];
+    snprintf(portbuf, sizeof portbuf, "%d", s->port);
+    const char *argv[128];
+    int argc = 0;
+    argv[argc++] = bin;
+    if (o->config_file)
+        argv[argc++] = o->config_file;
+    argv[argc++] = "--port";
+    argv[argc++] = portbuf;
+    argv[argc++] = "--bind";
+    argv[argc++] = "127.0.0.1";
+    argv[argc++] = "--dir";
+    argv[argc++] = s->datadir;
+    for (int i = 0; o->args && o->args[i] && argc < 127; i++)
+        argv[argc++] = o->args[i];
+    argv[argc] = NULL;
+
+    int outfd = open(s->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (outfd < 0) {
+        fprintf(stderr, "harness: open %s: %s\n", s->logpath, strerror(errno));
+        return -3;
+    }
+    fflush(NULL);
+    s->pid = spawn(argv, outfd, getpid());
+    close(outfd);
+    if (s->pid < 0) {
+        perror("harness: fork");
+        return -3;
+    }
+    s->reaped = false;
+    int timeout = o->start_timeout_ms > 0 ? o->start_timeout_ms : 30000;
+    int rc = probe_ready(s, th_now_ms() + timeout);
+    if (rc == -2) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &s->status, 0);
+        s->reaped = true;
+    }
+    return rc;
+}
+
+th_server *th_server_start_opts(const struct th_server_opts *o)
+{
+    const char *bin = o->binary ? o->binary : getenv("SWARMLOG_SERVER");
+    if (!bin || !*bin) {
+        fprintf(stderr, "harness: SWARMLOG_SERVER is not set (CMake sets it on each test)\n");
+        return NULL;
+    }
+    if (access(bin, X_OK) != 0) {
+        fprintf(stderr, "harness: server binary %s: %s\n", bin, strerror(errno));
+        return NULL;
+    }
+    if (!cleanup_registered) {
+        atexit(kill_leftovers);
+        signal(SIGPIPE, SIG_IGN);
+        cleanup_registered = true;
+    }
+    th_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->reaped = true;
+    s->tmpdir = th_tmpdir_new();
+    if (!s->tmpdir) {
+        free(s);
+        return NULL;
+    }
+    s->datadir = xasprintf("%s/%s", s->tmpdir, o->data_subdir ? o->data_subdir : "data");
+    s->logpath = xasprintf("%s/%s", s->tmpdir, "server.log");
+    /* redis-server needs an existing dir; data_subdir tests the creation. */
+    if (!o->data_subdir && mkdir(s->datadir, 0755) != 0) {
+        fprintf(stderr, "harness: mkdir %s: %s\n", s->datadir, strerror(errno));
+        th_rmtree(s->tmpdir);
+        free(s->tmpdir);
+        free(s->datadir);
+        free(s->logpath);
+        free(s);
+        return NULL;
+    }
+    s->next = live_servers;
+    live_servers = s;
+
+    for (int attempt = 1; attempt <= TH_START_ATTEMPTS; attempt++) {
+        s->port = th_free_port();
+        if (s->port < 0) {
+            perror("harness: no free port");
+            break;
+        }
+        int rc = start_once(s, o, bin);
+        if (rc == 0)
+            return s;
+        if (rc == -3)
+            break;
+        char *log = th_server_log(s);
+        bool race = log && (strstr(log, "in use") || strstr(log, "EADDRINUSE"));
+        free(log);
+        if (rc == -1 && race && attempt < TH_START_ATTEMPTS) {
+            /* Someone took the port between our probe and the server's bind. */
+            th_write_file(s->logpath, "", 0);
+            continue;
+        }
+        char why[128];
+        if (rc == -2)
+            snprintf(why, sizeof why, "%s did not answer PING in time", bin);
+        else
+            snprintf(why, sizeof why, "%s exited during start-up with status %d", bin,
+                     decode_status(s->status));
+        print_log(s, why);
+        break;
+    }
+    free_server(s);
+    return NULL;
+}
+
+th_server *th_server_start(const char *const *args)
+{
+    struct th_server_opts o = {.args = args};
+    return th_server_start_opts(&o);
+}
+
+/* Waits for the exit until the deadline; kills on timeout. Returns the
+ * decoded status or -1 on timeout. */
+static int wait_exit(th_server *s, int timeout_ms)
+{
+    long long deadline = th_now_ms() + timeout_ms;
+    while (th_server_alive(s)) {
+        if (th_now_ms() >= deadline) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &s->status, 0);
+            s->reaped = true;
+            return -1;
+        }
+        sleep_ms(5);
+    }
+    return decode_status(s->status);
+}
+
+int th_server_wait_exit(th_server *s, int timeout_ms)
+{
+    if (!s)
+        return 0;
+    int code = wait_exit(s, timeout_ms);
+    if (code != 0) {
+        char why[96];
+        if (code < 0)
+            snprintf(why, sizeof why, "server did not exit within %d ms; killed", timeout_ms);
+        else
+            snprintf(why, sizeof why, "server exited with status %d", code);
+        print_log(s, why);
+    }
+    free_server(s);
+    return code;
+}
+
+int th_server_stop(th_server *s)
+{
+    if (!s)
+        return 0;
+    if (th_server_alive(s))
+        kill(s->pid, SIGTERM);
+    int code = wait_exit(s, TH_STOP_TIMEOUT_MS);
+    if (code != 0) {
+        char why[96];
+        if (code < 0)
+            snprintf(why, sizeof why, "server ignored SIGTERM for %d ms; killed", TH_STOP_TIMEOUT_MS);
+        else
+            snprintf(why, sizeof why, "server exited with status %d after SIGTERM", code);
+        print_log(s, why);
+    }
+    free_server(s);
+    return code == 0 ? 0 : -1;
+}
+
+int th_server_port(const th_server *s) { return s->port; }
+pid_t th_server_pid(const th_server *s) { return s->pid; }
+const char *th_server_tmpdir(const th_server *s) { return s->tmpdir; }
+const char *th_server_datadir(const th_server *s) { return s->datadir; }
+
+char *th_server_log(const th_server *s)
+{
+    return read_file(s->logpath);
+}
+
+bool th_server_log_wait(const th_server *s, const char *needle, int timeout_ms)
+{
+    long long deadline = th_now_ms() + timeout_ms;
+    for (;;) {
+        char *log = th_server_log(s);
+        bool found = log && strstr(log, needle);
+        free(log);
+        if (found)
+            return true;
+        if (th_now_ms() >= deadline)
+            return false;
+        sleep_ms(10);
+    }
+}
+
+void th_run(const char *const *argv, int timeout_ms, struct th_run_result *r)
+{
+    r->status = -1;
+    r->output = NULL;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        r->output = xstrdup("harness: pipe failed");
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = spawn(argv, p[1], getpid());
+    close(p[1]);
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    long long deadline = th_now_ms() + timeout_ms;
+    bool eof = false, killed = false;
+    while (pid > 0 && !eof) {
+        long long left = deadline - th_now_ms();
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+        struct pollfd pfd = {p[0], POLLIN, 0};
+        if (poll(&pfd, 1, (int)(left > 100 ? 100 : left)) <= 0)
+            continue;
+        if (cap - len < 1024) {
+            cap *= 2;
+            out = realloc(out, cap);
+        }
+        ssize_t n = read(p[0], out + len, cap - len - 1);
+        if (n > 0)
+            len += (size_t)n;
+        else if (n == 0 || errno != EINTR)
+            eof = true;
+    }
+    close(p[0]);
+    out[len] = '\0';
+    r->output = out;
+    if (pid <= 0)
+        return;
+    int st;
+    long long wdeadline = th_now_ms() + 5000;
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (th_now_ms() > wdeadline) {
+            kill(pid, SIGKILL);
+            killed = true;
+            waitpid(pid, &st, 0);
+            break;
+        }
+        sleep_ms(5);
+    }
+    r->status = killed ? -1 : decode_status(st);
+}
+
+/* ---- clients ---- */
+
+redisContext *th_connect_port(int port)
+{
+    struct timeval tv = {10, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    if (!c || c->err) {
+        fprintf(stderr, "harness: connect 127.0.0.1:%d: %s\n", port, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+redisContext *th_connect(const th_server *s)
+{
+    return th_connect_port(s->port);
+}
+
+int th_raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+int th_raw_send(int fd, const void *buf, size_t len, int timeout_ms)
+{
+    const char *p = buf;
+    long long deadline = th_now_ms() + timeout_ms;
+    while (len > 0) {
+        long long left = deadline - th_now_ms();
+        if (left <= 0)
+            return -1;
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        int pr = poll(&pfd, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return -1;
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int th_raw_send_str(int fd, const char *s, int timeout_ms)
+{
+    return th_raw_send(fd, s, strlen(s), timeout_ms);
+}
+
+size_t th_raw_recv(int fd, char *buf, size_t cap, size_t want, int timeout_ms)
+{
+    size_t got = 0;
+    if (want > cap)
+        want = cap;
+    long long deadline = th_now_ms() + timeout_ms;
+    while (got < want) {
+        long long left = deadline - th_now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            break;
+        ssize_t n = recv(fd, buf + got, cap - got, MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+char *th_escape(const char *buf, size_t len)
+{
+    char *out = malloc(len * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '\r') {
+            out[o++] = '\\';
+            out[o++] = 'r';
+        } else if (c == '\n') {
+            out[o++] = '\\';
+            out[o++] = 'n';
+        } else if (c == '\\') {
+            out[o++] = '\\';
+            out[o++] = '\\';
+        } else if (c < 0x20 || c >= 0x7f) {
+            o += (size_t)sprintf(out + o, "\\x%02x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+bool th_raw_expect(int fd, const char *expected, int timeout_ms)
+{
+    return th_raw_expect_n(fd, expected, strlen(expected), timeout_ms);
+}
+
+bool th_raw_expect_n(int fd, const char *expected, size_t want, int timeout_ms)
+{
+    char *buf = malloc(want + 1);
+    size_t got = th_raw_recv(fd, buf, want, want, timeout_ms);
+    bool ok = got == want && memcmp(buf, expected, want) == 0;
+    if (!ok) {
+        char *e = th_escape(expected, want), *a = th_escape(buf, got);
+        fprintf(stderr, "harness: expected \"%s\"\n         received \"%s\"%s\n", e, a,
+                got < want ? " (short: timeout or connection closed)" : "");
+        free(e);
+        free(a);
+    }
+    free(buf);
+    return ok;
+}
+
+bool th_raw_wait_closed(int fd, int timeout_ms)
+{
+    long long deadline = th_now_ms() + timeout_ms;
+    char buf[4096];
+    for (;;) {
+        long long left = deadline - th_now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int pr = poll(&pfd, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return false;
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            return true;
+    }
+}
+
+/* ---- RESP framing ---- */
+
+/* Parses one line starting at p (after the type byte); returns the offset
+ * just past CRLF, 0 if incomplete, -1 if malformed. */
+static long frame_line(const char *buf, size_t len, size_t start)
+{
+    for (size_t i = start; i + 1 < len; i++)
+        if (buf[i] == '\r')
+            return buf[i + 1] == '\n' ? (long)(i + 2) : -1;
+    return 0;
+}
+
+static long frame_at(const char *buf, size_t len, size_t pos, int depth)
+{
+    if (depth > 64)
+        return -1;
+    if (pos >= len)
+        return 0;
+    char type = buf[pos];
+    long end = frame_line(buf, len, pos + 1);
+    if (end <= 0)
+        return end;
+    long long n = 0;
+    switch (type) {
+    case '+': case '-': case ':': case '_': case ',': case '#': case '(':
+        return end;
+    case '$': case '!': case '=':
+        n = strtoll(buf + pos + 1, NULL, 10);
+        if (n < 0)
+            return end;
+        if ((size_t)end + (size_t)n + 2 > len)
+            return 0;
+        if (buf[end + n] != '\r' || buf[end + n + 1] != '\n')
+            return -1;
+        return end + (long)n + 2;
+    case '*': case '~': case '>': case '%': case '|':
+        n = strtoll(buf + pos + 1, NULL, 10);
+        if (n < 0)
+            return end;
+        if (type == '%' || type == '|')
+            n *= 2;
+        if (type == '|')
+            n += 1; /* the attribute is followed by the reply it annotates */
+        for (long long i = 0; i < n; i++) {
+            long e = frame_at(buf, len, (size_t)end, depth + 1);
+            if (e <= 0)
+                return e;
+            end = e;
+        }
+        return end;
+    default:
+        return -1;
+    }
+}
+
+long th_resp_frame(const char *buf, size_t len)
+{
+    return frame_at(buf, len, 0, 0);
+}
+
+struct pending {
+    int fd;
+    char *buf;
+    size_t len, cap;
+};
+static struct pending *pendings;
+static size_t npendings;
+
+static struct pending *pending_for(int fd)
+{
+    for (size_t i = 0; i < npendings; i++)
+        if (pendings[i].fd == fd)
+            return &pendings[i];
+    struct pending *np = realloc(pendings, (npendings + 1) * sizeof *np);
+    if (!np)
+        abort();
+    pendings = np;
+    struct pending *p = &pendings[npendings++];
+    p->fd = fd;
+    p->cap = 4096;
+    p->len = 0;
+    p->buf = malloc(p->cap);
+    return p;
+}
+
+void th_raw_close(int fd)
+{
+    for (size_t i = 0; i < npendings; i++) {
+        if (pendings[i].fd == fd) {
+            free(pendings[i].buf);
+            pendings[i] = pendings[--npendings];
+            break;
+        }
+    }
+    close(fd);
+}
+
+char *th_raw_read_reply(int fd, size_t *len, int timeout_ms)
+{
+    struct pending *p = pending_for(fd);
+    long long deadline = th_now_ms() + timeout_ms;
+    for (;;) {
+        long f = th_resp_frame(p->buf, p->len);
+        if (f > 0) {
+            char *out = malloc((size_t)f + 1);
+            memcpy(out, p->buf, (size_t)f);
+            out[f] = '\0';
+            memmove(p->buf, p->buf + f, p->len - (size_t)f);
+            p->len -= (size_t)f;
+            if (len)
+                *len = (size_t)f;
+            return out;
+        }
+        const char *why = f < 0 ? "malformed reply" : NULL;
+        if (!why) {
+            if (p->cap - p->len < 4096) {
+                p->cap *= 2;
+                p->buf = realloc(p->buf, p->cap);
+            }
+            long long left = deadline - th_now_ms();
+            size_t n = left > 0 ? th_raw_recv(fd, p->buf + p->len, p->cap - p->len, 1, (int)left) : 0;
+            if (n > 0) {
+                p->len += n;
+                continue;
+            }
+            why = th_now_ms() < deadline ? "connection closed before a complete reply"
+                                         : "timeout waiting for a reply";
+        }
+        char *e = th_escape(p->buf, p->len > 2000 ? 2000 : p->len);
+        fprintf(stderr, "harness: %s; have \"%s\"\n", why, e);
+        free(e);
+        return NULL;
+    }
+}
+
+char *th_resp_command(int argc, const char *const *argv, size_t *len)
+{
+    size_t cap = 32;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) + 32;
+    char *out = malloc(cap);
+    size_t o = (size_t)snprintf(out, cap, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        o += (size_t)snprintf(out + o, cap - o, "$%zu\r\n", n);
+        memcpy(out + o, argv[i], n);
+        o += n;
+        out[o++] = '\r';
+        out[o++] = '\n';
+    }
+    out[o] = '\0';
+    if (len)
+        *len = o;
+    return out;
+}
