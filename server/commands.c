@@ -1,0 +1,340 @@
+/* commands.c — the command table. One row per command: handler, arity,
+ * flags, ACL categories, tips, key specs and documentation. Dispatch,
+ * COMMAND INFO/DOCS/LIST and docs/commands.md all follow this table.
+ * Summaries, groups and argument docs mirror Redis 7.0's where the command
+ * is Redis's. */
+#include "commands.h"
+
+#include <stddef.h>
+
+#define END_ARGS { 0 }
+#define CONN_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+
+/* ---- connection ---- */
+
+static const struct srv_arg ping_args[] = {
+    { .name = "message", .type = ARG_STRING, .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg echo_args[] = {
+    { .name = "message", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg hello_auth_args[] = {
+    { .name = "username", .type = ARG_STRING },
+    { .name = "password", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg hello_protover_args[] = {
+    { .name = "protover", .type = ARG_INTEGER },
+    { .name = "username_password", .type = ARG_BLOCK, .token = "AUTH", .flags = ARGF_OPTIONAL,
+      .subargs = hello_auth_args },
+    { .name = "clientname", .type = ARG_STRING, .token = "SETNAME", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg hello_args[] = {
+    { .name = "arguments", .type = ARG_BLOCK, .flags = ARGF_OPTIONAL, .subargs = hello_protover_args },
+    END_ARGS,
+};
+static const struct srv_history hello_history[] = {
+    { "6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context." },
+    { 0 },
+};
+static const struct srv_arg auth_args[] = {
+    { .name = "username", .type = ARG_STRING, .since = "6.0.0", .flags = ARGF_OPTIONAL },
+    { .name = "password", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_history auth_history[] = {
+    { "6.0.0", "Added ACL style (username and password)." },
+    { 0 },
+};
+static const struct srv_arg select_args[] = {
+    { .name = "index", .type = ARG_INTEGER },
+    END_ARGS,
+};
+
+/* ---- CLIENT ---- */
+
+static const struct srv_arg client_setname_args[] = {
+    { .name = "connection-name", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg client_setinfo_attr_args[] = {
+    { .name = "libname", .type = ARG_STRING, .token = "LIB-NAME" },
+    { .name = "libver", .type = ARG_STRING, .token = "LIB-VER" },
+    END_ARGS,
+};
+static const struct srv_arg client_setinfo_args[] = {
+    { .name = "attr", .type = ARG_ONEOF, .subargs = client_setinfo_attr_args },
+    END_ARGS,
+};
+static const struct srv_arg client_type_args[] = {
+    { .name = "normal", .type = ARG_PURE_TOKEN, .token = "NORMAL" },
+    { .name = "master", .type = ARG_PURE_TOKEN, .token = "MASTER" },
+    { .name = "replica", .type = ARG_PURE_TOKEN, .token = "REPLICA" },
+    { .name = "pubsub", .type = ARG_PURE_TOKEN, .token = "PUBSUB" },
+    END_ARGS,
+};
+static const struct srv_arg client_list_args[] = {
+    { .name = "client-type", .type = ARG_ONEOF, .token = "TYPE", .since = "5.0.0",
+      .flags = ARGF_OPTIONAL, .subargs = client_type_args },
+    { .name = "client-id", .type = ARG_INTEGER, .token = "ID", .since = "6.2.0",
+      .flags = ARGF_OPTIONAL | ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_history client_list_history[] = {
+    { "2.8.12", "Added unique client `id` field." },
+    { "5.0.0", "Added optional `TYPE` filter." },
+    { "6.2.0", "Added `laddr` field and the optional `ID` filter." },
+    { "7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields." },
+    { "7.2.0", "Added `lib-name` and `lib-ver` fields." },
+    { 0 },
+};
+static const struct srv_arg client_skipme_args[] = {
+    { .name = "yes", .type = ARG_PURE_TOKEN, .token = "YES" },
+    { .name = "no", .type = ARG_PURE_TOKEN, .token = "NO" },
+    END_ARGS,
+};
+static const struct srv_arg client_kill_filter_new_args[] = {
+    { .name = "client-id", .type = ARG_INTEGER, .token = "ID", .since = "2.8.12", .flags = ARGF_OPTIONAL },
+    { .name = "client-type", .type = ARG_ONEOF, .token = "TYPE", .since = "2.8.12",
+      .flags = ARGF_OPTIONAL, .subargs = client_type_args },
+    { .name = "username", .type = ARG_STRING, .token = "USER", .flags = ARGF_OPTIONAL },
+    { .name = "addr", .type = ARG_STRING, .token = "ADDR", .flags = ARGF_OPTIONAL, .display = "ip:port" },
+    { .name = "laddr", .type = ARG_STRING, .token = "LADDR", .since = "6.2.0",
+      .flags = ARGF_OPTIONAL, .display = "ip:port" },
+    { .name = "skipme", .type = ARG_ONEOF, .token = "SKIPME", .flags = ARGF_OPTIONAL,
+      .subargs = client_skipme_args },
+    END_ARGS,
+};
+static const struct srv_arg client_kill_filter_args[] = {
+    { .name = "old-format", .type = ARG_STRING, .display = "ip:port" },
+    { .name = "new-format", .type = ARG_ONEOF, .flags = ARGF_MULTIPLE, .subargs = client_kill_filter_new_args },
+    END_ARGS,
+};
+static const struct srv_arg client_kill_args[] = {
+    { .name = "filter", .type = ARG_ONEOF, .subargs = client_kill_filter_args },
+    END_ARGS,
+};
+static const struct srv_history client_kill_history[] = {
+    { "2.8.12", "Added new filter format." },
+    { "2.8.12", "`ID` option." },
+    { "3.2.0", "Added `master` type in for `TYPE` option." },
+    { "5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility." },
+    { "6.2.0", "`LADDR` option." },
+    { 0 },
+};
+
+static const struct srv_command client_subcommands[] = {
+    { .name = "getname", .proc = cmd_client_getname, .arity = 2, .flags = CONN_FLAGS,
+      .acl = ACL_CONNECTION, .summary = "Get the current connection name", .since = "2.6.9",
+      .group = "connection", .complexity = "O(1)" },
+    { .name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .summary = "Show helpful text about the different subcommands",
+      .since = "5.0.0", .group = "connection", .complexity = "O(1)" },
+    { .name = "id", .proc = cmd_client_id, .arity = 2, .flags = CONN_FLAGS, .acl = ACL_CONNECTION,
+      .summary = "Returns the client ID for the current connection", .since = "5.0.0",
+      .group = "connection", .complexity = "O(1)" },
+    { .name = "info", .proc = cmd_client_info, .arity = 2, .flags = CONN_FLAGS, .acl = ACL_CONNECTION,
+      .tips = "nondeterministic_output",
+      .summary = "Returns information about the current client connection.", .since = "6.2.0",
+      .group = "connection", .complexity = "O(1)" },
+    { .name = "kill", .proc = cmd_client_kill, .arity = -3, .flags = CMD_ADMIN | CONN_FLAGS,
+      .acl = ACL_CONNECTION, .summary = "Kill the connection of a client", .since = "2.4.0",
+      .group = "connection", .complexity = "O(N) where N is the number of client connections",
+      .history = client_kill_history, .args = client_kill_args },
+    { .name = "list", .proc = cmd_client_list, .arity = -2, .flags = CMD_ADMIN | CONN_FLAGS,
+      .acl = ACL_CONNECTION, .tips = "nondeterministic_output",
+      .summary = "Get the list of client connections", .since = "2.4.0", .group = "connection",
+      .complexity = "O(N) where N is the number of client connections",
+      .history = client_list_history, .args = client_list_args },
+    { .name = "setinfo", .proc = cmd_client_setinfo, .arity = 4, .flags = CONN_FLAGS,
+      .acl = ACL_CONNECTION, .tips = "request_policy:all_nodes response_policy:all_succeeded",
+      .summary = "Set client or connection specific info", .since = "7.2.0", .group = "connection",
+      .complexity = "O(1)", .args = client_setinfo_args },
+    { .name = "setname", .proc = cmd_client_setname, .arity = 3, .flags = CONN_FLAGS,
+      .acl = ACL_CONNECTION, .tips = "request_policy:all_nodes response_policy:all_succeeded",
+      .summary = "Set the current connection name", .since = "2.6.9", .group = "connection",
+      .complexity = "O(1)", .args = client_setname_args },
+    { 0 },
+};
+
+/* ---- COMMAND ---- */
+
+static const struct srv_arg command_names_args[] = {
+    { .name = "command-name", .type = ARG_STRING, .flags = ARGF_OPTIONAL | ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg command_filter_choice_args[] = {
+    { .name = "module-name", .type = ARG_STRING, .token = "MODULE" },
+    { .name = "category", .type = ARG_STRING, .token = "ACLCAT" },
+    { .name = "pattern", .type = ARG_PATTERN, .token = "PATTERN" },
+    END_ARGS,
+};
+static const struct srv_arg command_list_args[] = {
+    { .name = "filterby", .type = ARG_ONEOF, .token = "FILTERBY", .flags = ARGF_OPTIONAL,
+      .subargs = command_filter_choice_args },
+    END_ARGS,
+};
+static const struct srv_history command_info_history[] = {
+    { "7.0.0", "Allowed to be called with no argument to get info on all commands." },
+    { 0 },
+};
+
+static const struct srv_command command_subcommands[] = {
+    { .name = "count", .proc = cmd_command_count, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .summary = "Get total number of Redis commands", .since = "2.8.13",
+      .group = "server", .complexity = "O(1)" },
+    { .name = "docs", .proc = cmd_command_docs, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .tips = "nondeterministic_output_order",
+      .summary = "Get array of specific Redis command documentation", .since = "7.0.0",
+      .group = "server", .complexity = "O(N) where N is the number of commands to look up",
+      .args = command_names_args },
+    { .name = "help", .proc = cmd_command_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .summary = "Show helpful text about the different subcommands",
+      .since = "5.0.0", .group = "server", .complexity = "O(1)" },
+    { .name = "info", .proc = cmd_command_info, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .tips = "nondeterministic_output_order",
+      .summary = "Get array of specific Redis command details, or all when no argument is given.",
+      .since = "2.8.13", .group = "server", .complexity = "O(N) where N is the number of commands to look up",
+      .history = command_info_history, .args = command_names_args },
+    { .name = "list", .proc = cmd_command_list, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+      .acl = ACL_CONNECTION, .tips = "nondeterministic_output_order",
+      .summary = "Get an array of Redis command names", .since = "7.0.0", .group = "server",
+      .complexity = "O(N) where N is the total number of Redis commands", .args = command_list_args },
+    { 0 },
+};
+
+/* ---- CONFIG ---- */
+
+static const struct srv_arg config_get_args[] = {
+    { .name = "parameter", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg config_set_pair_args[] = {
+    { .name = "parameter", .type = ARG_STRING },
+    { .name = "value", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg config_set_args[] = {
+    { .name = "parameter_value", .type = ARG_BLOCK, .flags = ARGF_MULTIPLE, .subargs = config_set_pair_args },
+    END_ARGS,
+};
+static const struct srv_history config_get_history[] = {
+    { "7.0.0", "Added the ability to pass multiple pattern parameters in one call" },
+    { 0 },
+};
+static const struct srv_history config_set_history[] = {
+    { "7.0.0", "Added the ability to set multiple parameters in one call." },
+    { 0 },
+};
+
+static const struct srv_command config_subcommands[] = {
+    { .name = "get", .proc = cmd_config_get, .arity = -3,
+      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+      .summary = "Get the values of configuration parameters", .since = "2.0.0", .group = "server",
+      .complexity = "O(N) when N is the number of configuration parameters provided",
+      .history = config_get_history, .args = config_get_args },
+    { .name = "help", .proc = cmd_config_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+      .summary = "Show helpful text about the different subcommands", .since = "5.0.0",
+      .group = "server", .complexity = "O(1)" },
+    { .name = "resetstat", .proc = cmd_config_resetstat, .arity = 2,
+      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+      .tips = "request_policy:all_nodes response_policy:all_succeeded",
+      .summary = "Reset the stats returned by INFO", .since = "2.0.0", .group = "server",
+      .complexity = "O(1)" },
+    { .name = "set", .proc = cmd_config_set, .arity = -4,
+      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+      .tips = "request_policy:all_nodes response_policy:all_succeeded",
+      .summary = "Set configuration parameters to the given values", .since = "2.0.0",
+      .group = "server", .complexity = "O(N) when N is the number of configuration parameters provided",
+      .history = config_set_history, .args = config_set_args },
+    { 0 },
+};
+
+/* ---- server ---- */
+
+static const struct srv_arg info_args[] = {
+    { .name = "section", .type = ARG_STRING, .flags = ARGF_OPTIONAL | ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_history info_history[] = {
+    { "7.0.0", "Added support for taking multiple section arguments." },
+    { 0 },
+};
+static const struct srv_arg shutdown_save_args[] = {
+    { .name = "nosave", .type = ARG_PURE_TOKEN, .token = "NOSAVE" },
+    { .name = "save", .type = ARG_PURE_TOKEN, .token = "SAVE" },
+    END_ARGS,
+};
+static const struct srv_arg shutdown_args[] = {
+    { .name = "nosave_save", .type = ARG_ONEOF, .flags = ARGF_OPTIONAL, .subargs = shutdown_save_args },
+    { .name = "now", .type = ARG_PURE_TOKEN, .token = "NOW", .since = "7.0.0", .flags = ARGF_OPTIONAL },
+    { .name = "force", .type = ARG_PURE_TOKEN, .token = "FORCE", .since = "7.0.0", .flags = ARGF_OPTIONAL },
+    { .name = "abort", .type = ARG_PURE_TOKEN, .token = "ABORT", .since = "7.0.0", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_history shutdown_history[] = {
+    { "7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers." },
+    { 0 },
+};
+
+const struct srv_command srv_command_table[] = {
+    { .name = "auth", .proc = cmd_auth, .arity = -2,
+      .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
+      .acl = ACL_CONNECTION, .summary = "Authenticate to the server", .since = "1.0.0",
+      .group = "connection", .complexity = "O(N) where N is the number of passwords defined for the user",
+      .history = auth_history, .args = auth_args },
+    { .name = "client", .arity = -2, .flags = CMD_SENTINEL,
+      .summary = "A container for client connection commands", .since = "2.4.0",
+      .group = "connection", .complexity = "Depends on subcommand.", .subcommands = client_subcommands },
+    { .name = "command", .proc = cmd_command, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL,
+      .acl = ACL_CONNECTION, .tips = "nondeterministic_output_order",
+      .summary = "Get array of Redis command details", .since = "2.8.13", .group = "server",
+      .complexity = "O(N) where N is the total number of Redis commands", .subcommands = command_subcommands },
+    { .name = "config", .arity = -2, .summary = "A container for server configuration commands",
+      .since = "2.0.0", .group = "server", .complexity = "Depends on subcommand.",
+      .subcommands = config_subcommands },
+    { .name = "dbsize", .proc = cmd_dbsize, .arity = 1, .flags = CMD_READONLY | CMD_FAST,
+      .acl = ACL_KEYSPACE, .tips = "request_policy:all_shards response_policy:agg_sum",
+      .summary = "Return the number of keys in the selected database", .since = "1.0.0",
+      .group = "server", .complexity = "O(1)" },
+    { .name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST, .acl = ACL_CONNECTION,
+      .summary = "Echo the given string", .since = "1.0.0", .group = "connection",
+      .complexity = "O(1)", .args = echo_args },
+    { .name = "hello", .proc = cmd_hello, .arity = -1,
+      .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
+      .acl = ACL_CONNECTION, .summary = "Handshake with Redis", .since = "6.0.0", .group = "connection",
+      .complexity = "O(1)", .history = hello_history, .args = hello_args },
+    { .name = "info", .proc = cmd_info, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL,
+      .acl = ACL_DANGEROUS,
+      .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+      .summary = "Get information and statistics about the server", .since = "1.0.0",
+      .group = "server", .complexity = "O(1)", .history = info_history, .args = info_args },
+    { .name = "ping", .proc = cmd_ping, .arity = -1, .flags = CMD_FAST | CMD_SENTINEL,
+      .acl = ACL_CONNECTION, .tips = "request_policy:all_shards response_policy:all_succeeded",
+      .summary = "Ping the server", .since = "1.0.0", .group = "connection", .complexity = "O(1)",
+      .args = ping_args },
+    { .name = "quit", .proc = cmd_quit, .arity = -1,
+      .flags = CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH,
+      .acl = ACL_CONNECTION, .summary = "Close the connection", .since = "1.0.0",
+      .group = "connection", .complexity = "O(1)" },
+    { .name = "reset", .proc = cmd_reset, .arity = 1,
+      .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
+      .acl = ACL_CONNECTION, .summary = "Reset the connection", .since = "6.2.0",
+      .group = "connection", .complexity = "O(1)" },
+    { .name = "select", .proc = cmd_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+      .acl = ACL_CONNECTION, .summary = "Change the selected database for the current connection",
+      .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = select_args },
+    { .name = "shutdown", .proc = cmd_shutdown, .arity = -1,
+      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL | CMD_ALLOW_BUSY,
+      .summary = "Synchronously save the dataset to disk and then shut down the server",
+      .since = "1.0.0", .group = "server",
+      .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+      .history = shutdown_history, .args = shutdown_args },
+    { .name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+      .tips = "nondeterministic_output", .summary = "Return the current server time",
+      .since = "2.6.0", .group = "server", .complexity = "O(1)" },
+    { 0 },
+};

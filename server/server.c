@@ -1,0 +1,237 @@
+/* server.c — lifecycle and the event loop.
+ *
+ * The loop runs libevent one turn at a time (EVLOOP_ONCE) and then calls
+ * before_sleep(), the one place where the work of a turn is finished: the
+ * (future) group commit, then the release of every reply produced during the
+ * turn, then the freeing of closed clients. */
+#include "server.h"
+#include "log.h"
+#include "store.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CRON_INTERVAL_MS 100
+#define SHUTDOWN_FLUSH_MS 5000
+#define MIN_RESERVED_FDS 32
+
+int64_t srv_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t srv_now_ms(void)
+{
+    return srv_now_us() / 1000;
+}
+
+/* Raises RLIMIT_NOFILE to what maxclients needs; lowers maxclients (with
+ * Redis's warnings) when the system will not allow it. */
+static void adjust_open_files_limit(struct srv *s)
+{
+    rlim_t want = (rlim_t)s->cfg.maxclients + MIN_RESERVED_FDS;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= want)
+        return;
+    struct rlimit nl = { want, lim.rlim_max > want ? lim.rlim_max : want };
+    if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+        return;
+    nl.rlim_max = lim.rlim_max;
+    nl.rlim_cur = lim.rlim_max < want ? lim.rlim_max : want;
+    if (setrlimit(RLIMIT_NOFILE, &nl) != 0)
+        nl.rlim_cur = lim.rlim_cur;
+    long long reduced = (long long)nl.rlim_cur - MIN_RESERVED_FDS;
+    if (reduced < 1)
+        reduced = 1;
+    srv_log(SRV_LL_WARNING, "You requested maxclients of %lld requiring at least %llu max file descriptors.",
+            s->cfg.maxclients, (unsigned long long)want);
+    srv_log(SRV_LL_WARNING, "Current maximum open files is %llu. maxclients has been reduced to %lld "
+            "to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+            (unsigned long long)nl.rlim_cur, reduced);
+    s->cfg.maxclients = reduced;
+}
+
+void srv_apply_config(struct srv *s, int changed)
+{
+    if (changed & (SRV_CONFIG_CHANGED_LIMITS | SRV_CONFIG_CHANGED_AUTH))
+        for (struct client *c = s->clients_head; c; c = c->next)
+            client_update_parser(c);
+    if (changed & SRV_CONFIG_CHANGED_LOG)
+        srv_log_setup(s->cfg.loglevel, s->cfg.logfile);
+    if (changed & SRV_CONFIG_CHANGED_MAXCLIENTS)
+        adjust_open_files_limit(s);
+}
+
+void srv_request_shutdown(struct srv *s, const char *why)
+{
+    if (s->shutdown_requested)
+        return;
+    srv_log(SRV_LL_WARNING, "%s", why);
+    s->shutdown_requested = 1;
+    s->shutdown_deadline_ms = srv_now_ms() + SHUTDOWN_FLUSH_MS;
+    srv_net_close_listeners(s);
+    for (struct client *c = s->clients_head; c; c = c->next) {
+        c->flags |= CLIENT_READ_PAUSED;
+        event_del(c->ev_read);
+    }
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    srv_request_shutdown(arg, sig == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                            : "Received SIGTERM scheduling shutdown...");
+}
+
+static void close_idle_clients(struct srv *s, int64_t now)
+{
+    if (s->cfg.timeout <= 0)
+        return;
+    for (struct client *c = s->clients_head; c; c = c->next) {
+        if (now - c->last_ms > s->cfg.timeout * 1000 && !(c->flags & CLIENT_CLOSE_ASAP)) {
+            srv_log(SRV_LL_VERBOSE, "Closing idle client");
+            client_close_async(c);
+        }
+    }
+}
+
+static void on_cron(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct srv *s = arg;
+    static int ticks;
+    srv_stats_sample(s);
+    if (++ticks % (1000 / CRON_INTERVAL_MS) == 0)
+        close_idle_clients(s, srv_now_ms());
+}
+
+/* Finishes a loop turn: release replies, then free closed clients. */
+static void before_sleep(struct srv *s)
+{
+    struct client *c = s->pending_writes;
+    s->pending_writes = NULL;
+    while (c != NULL) {
+        struct client *next = c->next_pending;
+        c->flags &= ~CLIENT_PENDING_WRITE;
+        if (c->out.len > s->max_output_seen)
+            s->max_output_seen = c->out.len;
+        if (!(c->flags & CLIENT_CLOSE_ASAP))
+            client_flush(c);
+        c = next;
+    }
+    while ((c = s->to_close) != NULL) {
+        s->to_close = c->next_close;
+        client_free(c);
+    }
+}
+
+static int output_pending(const struct srv *s)
+{
+    for (const struct client *c = s->clients_head; c; c = c->next)
+        if (c->out_pos < c->out.len && !(c->flags & CLIENT_CLOSE_ASAP))
+            return 1;
+    return 0;
+}
+
+static void make_run_id(char *out)
+{
+    unsigned char rnd[20];
+    size_t got = 0;
+    while (got < sizeof(rnd)) {
+        ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+        if (n > 0)
+            got += (size_t)n;
+        else if (errno != EINTR)
+            break;
+    }
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+}
+
+static int srv_setup(struct srv *s)
+{
+    s->start_time = time(NULL);
+    s->start_ms = srv_now_ms();
+    make_run_id(s->run_id);
+    ssize_t n = readlink("/proc/self/exe", s->executable, sizeof(s->executable) - 1);
+    s->executable[n > 0 ? n : 0] = '\0';
+    signal(SIGPIPE, SIG_IGN);
+    adjust_open_files_limit(s);
+
+    int rc = store_open(&s->store, s->cfg.dir);
+    if (rc != 0) {
+        srv_log(SRV_LL_WARNING, "Can't open the data directory %s: %s", s->cfg.dir, store_strerror(rc));
+        return -1;
+    }
+    srv_log(SRV_LL_NOTICE, "Node id %s, data directory %s", store_node_id(s->store), s->cfg.dir);
+    if (srv_registry_init(&s->registry) != 0) {
+        srv_log(SRV_LL_WARNING, "Out of memory building the command table");
+        return -1;
+    }
+    s->base = event_base_new();
+    if (s->base == NULL)
+        return -1;
+    struct timeval tv = { 0, CRON_INTERVAL_MS * 1000 };
+    s->ev_sigterm = evsignal_new(s->base, SIGTERM, on_signal, s);
+    s->ev_sigint = evsignal_new(s->base, SIGINT, on_signal, s);
+    s->ev_cron = event_new(s->base, -1, EV_PERSIST, on_cron, s);
+    if (!s->ev_sigterm || !s->ev_sigint || !s->ev_cron || event_add(s->ev_sigterm, NULL) ||
+        event_add(s->ev_sigint, NULL) || event_add(s->ev_cron, &tv))
+        return -1;
+    return srv_net_listen(s);
+}
+
+static void srv_teardown(struct srv *s)
+{
+    while (s->clients_head)
+        client_free(s->clients_head);
+    srv_net_close_listeners(s);
+    if (s->ev_sigterm) event_free(s->ev_sigterm);
+    if (s->ev_sigint) event_free(s->ev_sigint);
+    if (s->ev_cron) event_free(s->ev_cron);
+    if (s->base) event_base_free(s->base);
+    srv_registry_free(&s->registry);
+    store_close(s->store);
+}
+
+int srv_main(struct srv_config *cfg)
+{
+    struct srv *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return 1;
+    s->cfg = *cfg; /* takes ownership of the strings */
+    srv_log(SRV_LL_NOTICE, "oO0OoO0OoO0Oo swarmlog is starting oO0OoO0OoO0Oo");
+    srv_log(SRV_LL_NOTICE, "swarmlog version=%s (Redis protocol %s), pid=%d", SWARMLOG_VERSION,
+            SWARMLOG_REDIS_COMPAT_VERSION, (int)getpid());
+    int code = 1;
+    if (srv_setup(s) != 0)
+        goto done;
+    srv_log(SRV_LL_NOTICE, "Server initialized");
+    srv_log(SRV_LL_NOTICE, "Ready to accept connections tcp");
+    while (!s->shutdown_requested || (output_pending(s) && srv_now_ms() < s->shutdown_deadline_ms)) {
+        if (event_base_loop(s->base, EVLOOP_ONCE) < 0) {
+            srv_log(SRV_LL_WARNING, "Event loop failed: %s", strerror(errno));
+            goto done;
+        }
+        before_sleep(s);
+    }
+    srv_log(SRV_LL_WARNING, "swarmlog is now ready to exit, bye bye...");
+    code = 0;
+done:
+    srv_teardown(s);
+    srv_config_free(&s->cfg);
+    free(s);
+    return code;
+}

@@ -1,0 +1,205 @@
+/* server.h — the server's shared state and the contracts between its files:
+ * the loop (server.c), listeners and socket I/O (net.c), clients (client.c),
+ * dispatch (dispatch.c), replies (reply.c) and the command handlers
+ * (cmd_*.c). Nothing outside server/ includes this. */
+#ifndef SWARMLOG_SERVER_H
+#define SWARMLOG_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "config.h"
+#include "resp.h"
+
+#define SWARMLOG_REDIS_COMPAT_VERSION "7.0.15"
+
+struct event_base;
+struct event;
+struct evconnlistener;
+struct store;
+struct client;
+struct srv_command;
+
+/* Per-command counters, as INFO commandstats reports them. */
+struct srv_cmd_stats {
+    uint64_t calls;
+    uint64_t usec;
+    uint64_t rejected_calls;
+    uint64_t failed_calls;
+};
+
+/* The command registry: a lookup table built at start from the declarative
+ * table in commands.c, owning each command's counters. */
+struct srv_cmd_entry {
+    const struct srv_command *cmd;
+    const struct srv_command *parent; /* NULL for top-level commands */
+    char fullname[64];                /* "client|list" */
+    struct srv_cmd_stats stats;
+    struct srv_cmd_entry *subs;       /* array of nsubs, or NULL */
+    size_t nsubs;
+};
+
+struct srv_registry {
+    struct srv_cmd_entry *entries;  /* top-level commands, table order */
+    size_t count;
+    struct srv_cmd_entry **slots;   /* open-addressing hash on lower-case name */
+    size_t nslots;
+};
+
+#define SRV_ERRORSTATS_MAX 128
+struct srv_errorstat {
+    char code[32];
+    uint64_t count;
+};
+
+#define SRV_METRIC_SAMPLES 16
+struct srv_metric {
+    uint64_t last_value;
+    int64_t last_ms;
+    double samples[SRV_METRIC_SAMPLES];
+    int idx;
+};
+
+struct srv_stats {
+    uint64_t connections_received;
+    uint64_t commands_processed;
+    uint64_t rejected_connections;
+    uint64_t error_replies;
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t reads_processed;
+    uint64_t writes_processed;
+    uint64_t client_query_limit_disconnections;
+    struct srv_errorstat errors[SRV_ERRORSTATS_MAX];
+    int nerrors;
+    struct srv_metric ops, net_in, net_out;
+};
+
+struct srv {
+    struct event_base *base;
+    struct srv_config cfg;
+    struct store *store;
+    struct srv_registry registry;
+
+    struct evconnlistener *listeners[SRV_CONFIG_MAX_BIND];
+    int nlisteners;
+    struct event *ev_sigterm, *ev_sigint, *ev_cron;
+
+    struct client *clients_head, *clients_tail; /* all clients, by id */
+    size_t nclients;
+    size_t blocked_clients;
+    struct client *pending_writes;  /* clients with replies to flush */
+    struct client *to_close;        /* clients to free after this turn */
+    uint64_t next_client_id;
+
+    int shutdown_requested;   /* SIGTERM/SIGINT/SHUTDOWN seen */
+    int64_t shutdown_deadline_ms;
+    time_t start_time;
+    int64_t start_ms;
+    char run_id[41];
+    char executable[4096];
+    struct srv_stats stats;
+    size_t max_input_seen, max_output_seen; /* client_recent_max_*_buffer */
+    size_t used_memory_peak;
+};
+
+/* Client flags. */
+enum {
+    CLIENT_AUTHENTICATED = 1 << 0,
+    CLIENT_CLOSE_AFTER_REPLY = 1 << 1, /* QUIT, protocol error: flush then close */
+    CLIENT_CLOSE_ASAP = 1 << 2,        /* drop without flushing */
+    CLIENT_PENDING_WRITE = 1 << 3,     /* on srv->pending_writes */
+    CLIENT_WRITE_WAIT = 1 << 4,        /* EV_WRITE armed: socket was full */
+    CLIENT_READ_PAUSED = 1 << 5,       /* not reading (shutdown) */
+};
+
+struct client {
+    struct srv *srv;
+    uint64_t id;
+    int fd;
+    unsigned flags;
+    int resp;                 /* 2 or 3, mirrors out.proto */
+    struct event *ev_read;
+    struct event *ev_write;
+    struct resp_parser *parser;
+    struct resp_buf out;      /* replies; out.data[out_pos..len) not yet sent */
+    size_t out_pos;
+    char *name;               /* CLIENT SETNAME, NULL if none */
+    char *lib_name, *lib_ver; /* CLIENT SETINFO */
+    char addr[64], laddr[64];
+    int64_t ctime_ms;         /* connected at */
+    int64_t last_ms;          /* last interaction */
+    const struct srv_cmd_entry *last_cmd;
+    int argc_mem;             /* bytes of the current request's args */
+    struct client *prev, *next;     /* srv->clients list */
+    struct client *next_pending;    /* srv->pending_writes list */
+    struct client *next_close;      /* srv->to_close list */
+};
+
+/* ---- server.c: lifecycle and the loop ---- */
+/* Runs the server until shutdown. Takes ownership of cfg's strings.
+ * Returns the process exit code. */
+int srv_main(struct srv_config *cfg);
+int64_t srv_now_ms(void);
+int64_t srv_now_us(void);
+/* Requests an orderly shutdown (stop accepting, flush replies, exit 0). */
+void srv_request_shutdown(struct srv *s, const char *why);
+/* Re-applies configuration that changed through CONFIG SET. */
+void srv_apply_config(struct srv *s, int changed);
+
+/* ---- net.c: listening sockets ---- */
+/* Binds every configured address. Returns 0, or -1 after logging why when
+ * no address could be bound (or a required one failed). */
+int srv_net_listen(struct srv *s);
+void srv_net_close_listeners(struct srv *s);
+
+/* ---- client.c ---- */
+/* Creates a client for an accepted, non-blocking socket. NULL on failure
+ * (the fd is then closed). */
+struct client *client_create(struct srv *s, int fd, const char *addr, const char *laddr);
+/* Frees now: closes the socket, unlinks from every list. */
+void client_free(struct client *c);
+/* Marks the client to be freed at the end of this loop turn (safe inside
+ * handlers and callbacks that still use c). */
+void client_close_async(struct client *c);
+/* Queues the client for flushing at the end of this loop turn. */
+void client_want_flush(struct client *c);
+/* Writes as much pending output as the socket takes; arms EV_WRITE for the
+ * rest. Returns -1 if the client was freed. */
+int client_flush(struct client *c);
+/* Formats the CLIENT LIST / CLIENT INFO line for c into buf (NUL-ended). */
+void client_format_info(const struct client *c, char *buf, size_t len);
+/* Applies the current parser limits and auth state to c's parser. */
+void client_update_parser(struct client *c);
+int client_auth_required(const struct client *c);
+/* CLIENT SETNAME / HELLO SETNAME and CLIENT SETINFO: validate, store, or
+ * reply with Redis's error and return -1. Defined in cmd_conn.c. */
+struct resp_arg;
+int client_set_name_or_reply(struct client *c, const struct resp_arg *name);
+int client_set_attr_or_reply(struct client *c, const struct resp_arg *attr, const struct resp_arg *val);
+
+/* ---- dispatch.c ---- */
+/* Builds the registry from the command table. Returns 0 or -1 (OOM). */
+int srv_registry_init(struct srv_registry *r);
+void srv_registry_free(struct srv_registry *r);
+/* Finds a top-level command by name (case-insensitive); NULL if unknown. */
+struct srv_cmd_entry *srv_registry_find(const struct srv_registry *r, const char *name, size_t len);
+/* Finds a subcommand of parent by name; NULL if unknown. */
+struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, const char *name, size_t len);
+/* Runs one parsed request: lookup, arity, auth, call, statistics. */
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv);
+
+/* ---- info.c ---- */
+/* Writes INFO's text for the given section names into a malloc'd string
+ * (*out, *outlen). Returns 0 or -1 (OOM). */
+int srv_info_generate(struct srv *s, int nsections, const struct resp_arg *sections,
+                      char **out, size_t *outlen);
+/* Records an error reply under its code (first word) for errorstats. */
+void srv_stats_count_error(struct srv *s, const char *text, size_t len);
+/* Samples the instantaneous metrics (called by the cron timer). */
+void srv_stats_sample(struct srv *s);
+void srv_stats_reset(struct srv *s);
+
+#endif

@@ -1,0 +1,212 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* Initial map size; later work grows it on MDB_MAP_FULL. */
+#define STORE_INITIAL_MAP_BYTES (64u * 1024u * 1024u)
+
+struct store {
+    MDB_env *env;
+    MDB_dbi meta;
+    MDB_dbi keys;
+    int lock_fd;
+    char node_id[STORE_NODE_ID_LEN + 1];
+};
+
+static const char META_NODE_ID[] = "node_id";
+static const char META_SCHEMA[] = "schema_version";
+
+const char *store_strerror(int code)
+{
+    switch (code) {
+    case 0: return "success";
+    case STORE_ERR_LOCKED: return "data directory is in use by another swarmlog-server";
+    case STORE_ERR_SCHEMA: return "data directory was written by a newer swarmlog (unknown schema version)";
+    case STORE_ERR_CORRUPT: return "data directory metadata is malformed";
+    case STORE_ERR_NOMEM: return "out of memory";
+    default: return mdb_strerror(code); /* LMDB codes and errno values */
+    }
+}
+
+/* Takes an exclusive, non-blocking flock on <dir>/swarmlog.lock. Returns the
+ * fd, or a negative store code / -errno-style positive code via *err. */
+static int lock_dir(const char *dir, int *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/swarmlog.lock", dir) >= (int)sizeof(path)) {
+        *err = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        *err = (errno == EWOULDBLOCK) ? STORE_ERR_LOCKED : errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Fills id with STORE_NODE_ID_LEN base62 characters from the kernel's CSPRNG
+ * (rejection sampling keeps the distribution uniform). */
+static int make_node_id(char *id)
+{
+    static const char alphabet[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    size_t n = 0;
+    while (n < STORE_NODE_ID_LEN) {
+        unsigned char rnd[64];
+        ssize_t got = getrandom(rnd, sizeof(rnd), 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        for (ssize_t i = 0; i < got && n < STORE_NODE_ID_LEN; i++)
+            if (rnd[i] < 248) /* 248 = 4 * 62 */
+                id[n++] = alphabet[rnd[i] % 62];
+    }
+    id[n] = '\0';
+    return 0;
+}
+
+static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, MDB_val *val)
+{
+    MDB_val key = { strlen(name), (void *)name };
+    return mdb_get(txn, dbi, &key, val);
+}
+
+static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *data, size_t len)
+{
+    MDB_val key = { strlen(name), (void *)name };
+    MDB_val val = { len, (void *)data };
+    return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+/* Reads or creates the node identity and checks the schema version, all in
+ * one write transaction so a first start is atomic. */
+static int init_meta(struct store *s)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0)
+        return rc;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0)
+        goto fail;
+
+    MDB_val val;
+    rc = meta_get(txn, s->meta, META_SCHEMA, &val);
+    if (rc == MDB_NOTFOUND) {
+        uint32_t v = STORE_SCHEMA_VERSION;
+        unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
+        if ((rc = make_node_id(s->node_id)) != 0 ||
+            (rc = meta_put(txn, s->meta, META_SCHEMA, be, 4)) != 0 ||
+            (rc = meta_put(txn, s->meta, META_NODE_ID, s->node_id, STORE_NODE_ID_LEN)) != 0)
+            goto fail;
+        return mdb_txn_commit(txn);
+    }
+    if (rc != 0)
+        goto fail;
+    if (val.mv_size != 4) {
+        rc = STORE_ERR_CORRUPT;
+        goto fail;
+    }
+    const unsigned char *b = val.mv_data;
+    uint32_t version = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+    if (version > STORE_SCHEMA_VERSION) {
+        rc = STORE_ERR_SCHEMA;
+        goto fail;
+    }
+    if ((rc = meta_get(txn, s->meta, META_NODE_ID, &val)) != 0)
+        goto fail;
+    if (val.mv_size != STORE_NODE_ID_LEN) {
+        rc = STORE_ERR_CORRUPT;
+        goto fail;
+    }
+    memcpy(s->node_id, val.mv_data, STORE_NODE_ID_LEN);
+    s->node_id[STORE_NODE_ID_LEN] = '\0';
+    mdb_txn_abort(txn);
+    return 0;
+fail:
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int store_open(struct store **out, const char *dir)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return STORE_ERR_NOMEM;
+    int rc = 0;
+    s->lock_fd = lock_dir(dir, &rc);
+    if (s->lock_fd < 0)
+        goto fail;
+    if ((rc = mdb_env_create(&s->env)) != 0)
+        goto fail;
+    if ((rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
+        (rc = mdb_env_set_mapsize(s->env, STORE_INITIAL_MAP_BYTES)) != 0 ||
+        (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644)) != 0 ||
+        (rc = init_meta(s)) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->env != NULL)
+        mdb_env_close(s->env);
+    if (s->lock_fd > 0)
+        close(s->lock_fd);
+    free(s);
+}
+
+const char *store_node_id(const struct store *s)
+{
+    return s->node_id;
+}
+
+int store_key_count(struct store *s, uint64_t *out)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(txn, s->keys, &st);
+    mdb_txn_abort(txn);
+    if (rc == 0)
+        *out = st.ms_entries;
+    return rc;
+}
+
+int store_usage(struct store *s, uint64_t *used_bytes, uint64_t *map_bytes)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(s->env, &st);
+    if (rc != 0)
+        return rc;
+    *used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    *map_bytes = info.me_mapsize;
+    return 0;
+}
