@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""redis-py (Debian's python3-redis) against the server started by
+tests/lib/with-server (SWARMLOG_PORT).
+
+Run: tests/lib/with-server /usr/bin/python3 tests/compat/redis_py.py
+"""
+import os
+import sys
+import unittest
+
+import redis
+
+PORT = int(os.environ["SWARMLOG_PORT"])
+
+
+def client(**kw):
+    return redis.Redis(host="127.0.0.1", port=PORT, socket_timeout=10, **kw)
+
+
+class RedisPyCompat(unittest.TestCase):
+    def setUp(self):
+        self.r = client()
+
+    def tearDown(self):
+        self.r.close()
+
+    def test_ping(self):
+        self.assertIs(self.r.ping(), True)
+
+    def test_echo(self):
+        self.assertEqual(self.r.echo("hello"), b"hello")
+        self.assertEqual(self.r.echo(b"\x00\xff\r\n"), b"\x00\xff\r\n")
+
+    def test_decode_responses(self):
+        r = client(decode_responses=True)
+        self.assertEqual(r.echo("héllo"), "héllo")
+        r.close()
+
+    def test_info(self):
+        info = self.r.info()
+        self.assertIn("redis_version", info)
+        self.assertEqual(info["tcp_port"], PORT)
+        self.assertIn("connected_clients", info)
+        server = self.r.info("server")
+        self.assertIn("redis_version", server)
+        self.assertNotIn("connected_clients", server)
+
+    def test_client_name(self):
+        self.assertIsNone(self.r.client_getname())
+        self.assertIs(self.r.client_setname("py-client"), True)
+        self.assertEqual(self.r.client_getname(), "py-client")
+        with self.assertRaises(redis.ResponseError):
+            self.r.client_setname("has space")
+
+    def test_client_name_on_connect(self):
+        r = client(client_name="named-at-connect")
+        self.assertEqual(r.client_getname(), "named-at-connect")
+        r.close()
+
+    def test_client_id_and_info(self):
+        cid = self.r.client_id()
+        self.assertGreater(cid, 0)
+        info = self.r.client_info()
+        self.assertEqual(int(info["id"]), cid)
+        ids = [int(c["id"]) for c in self.r.client_list()]
+        self.assertIn(cid, ids)
+
+    def test_config_get(self):
+        self.assertEqual(self.r.config_get("port"), {"port": str(PORT)})
+        self.assertEqual(self.r.config_get("nosuchoption"), {})
+        self.assertIn("maxclients", self.r.config_get("max*"))
+
+    def test_config_set(self):
+        self.assertIs(self.r.config_set("timeout", 123), True)
+        self.assertEqual(self.r.config_get("timeout"), {"timeout": "123"})
+        self.r.config_set("timeout", 0)
+        with self.assertRaises(redis.ResponseError):
+            self.r.config_set("nosuchoption", "1")
+
+    def test_dbsize_time(self):
+        self.assertEqual(self.r.dbsize(), 0)
+        secs, usecs = self.r.time()
+        self.assertGreater(secs, 1600000000)
+        self.assertTrue(0 <= usecs < 1000000)
+
+    def test_unknown_command(self):
+        with self.assertRaises(redis.ResponseError) as cm:
+            self.r.execute_command("NOSUCHCOMMAND", "a")
+        self.assertEqual(
+            str(cm.exception),
+            "unknown command 'NOSUCHCOMMAND', with args beginning with: 'a' ")
+
+    def test_pipeline_of_pings(self):
+        pipe = self.r.pipeline(transaction=False)
+        for _ in range(1000):
+            pipe.ping()
+        self.assertEqual(pipe.execute(), [True] * 1000)
+
+    def test_pipeline_mixed(self):
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(200):
+            pipe.echo(str(i))
+        pipe.dbsize()
+        res = pipe.execute()
+        self.assertEqual(res[:200], [str(i).encode() for i in range(200)])
+        self.assertEqual(res[200], 0)
+
+    def test_command_count(self):
+        self.assertGreater(self.r.command_count(), 10)
+
+    def test_connection_pool_reuse(self):
+        pool = redis.ConnectionPool(host="127.0.0.1", port=PORT, socket_timeout=10)
+        r = redis.Redis(connection_pool=pool)
+        for _ in range(50):
+            self.assertIs(r.ping(), True)
+        pool.disconnect()
+
+
+class RedisPyAuth(unittest.TestCase):
+    """Only when the server was started with --requirepass (SWARMLOG_PASSWORD)."""
+
+    def setUp(self):
+        self.password = os.environ.get("SWARMLOG_PASSWORD")
+        if not self.password:
+            self.skipTest("no SWARMLOG_PASSWORD")
+
+    def test_auth(self):
+        with self.assertRaises(redis.AuthenticationError):
+            client().ping()
+        r = client(password=self.password)
+        self.assertIs(r.ping(), True)
+        r.close()
+        # redis-py 4.3 raises a plain ResponseError for WRONGPASS.
+        with self.assertRaises(redis.ResponseError) as cm:
+            client(password="wrong").ping()
+        self.assertIn("WRONGPASS", str(cm.exception))
+
+
+if __name__ == "__main__":
+    print("redis-py", redis.__version__, file=sys.stderr)
+    unittest.main(verbosity=2)
