@@ -168,7 +168,7 @@ void cmd_hello(struct client *c, int argc, const struct resp_arg *argv)
         return;
     if (client_auth_required(c)) {
         reply_error(c, "-NOAUTH HELLO must be called with the client already authenticated, "
-                       "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                       "otherwise the HELLO AUTH <user> <pass> option can be used to "
                        "authenticate the client and select the RESP protocol version at the same time");
         return;
     }

@@ -27,6 +27,7 @@ void cmd_info(struct client *c, int argc, const struct resp_arg *argv)
  * is returned once, as Redis 7.0 does. */
 struct config_get_ctx {
     struct client *c;
+    const struct resp_arg *as_typed; /* a literal name is echoed as typed */
     char seen[64][64];
     int nseen;
     size_t pairs;
@@ -40,7 +41,10 @@ static void config_get_visit(void *arg, const char *name, const char *value)
             return;
     if (ctx->nseen < (int)(sizeof(ctx->seen) / sizeof(ctx->seen[0])))
         snprintf(ctx->seen[ctx->nseen++], sizeof(ctx->seen[0]), "%s", name);
-    reply_bulk_cstr(ctx->c, name);
+    if (ctx->as_typed)
+        reply_bulk(ctx->c, ctx->as_typed->ptr, ctx->as_typed->len);
+    else
+        reply_bulk_cstr(ctx->c, name);
     reply_bulk_cstr(ctx->c, value);
     ctx->pairs++;
 }
@@ -49,15 +53,19 @@ void cmd_config_get(struct client *c, int argc, const struct resp_arg *argv)
 {
     struct config_get_ctx ctx = { .c = c };
     size_t mark = reply_defer(c);
-    for (int i = 2; i < argc; i++)
+    for (int i = 2; i < argc; i++) {
+        int literal = !memchr(argv[i].ptr, '*', argv[i].len) && !memchr(argv[i].ptr, '?', argv[i].len) &&
+                      !memchr(argv[i].ptr, '[', argv[i].len);
+        ctx.as_typed = literal ? &argv[i] : NULL;
         srv_config_get(&c->srv->cfg, argv[i].ptr, argv[i].len, config_get_visit, &ctx);
+    }
     reply_set_deferred_map(c, mark, ctx.pairs);
 }
 
 void cmd_config_set(struct client *c, int argc, const struct resp_arg *argv)
 {
     if ((argc - 2) % 2 != 0) {
-        reply_error_arity(c, "config|set");
+        reply_error_syntax(c);
         return;
     }
     int npairs = (argc - 2) / 2;
