@@ -165,10 +165,53 @@ int th_free_port(void)
     return port;
 }
 
-/* Whether pid owns a socket listening on 127.0.0.1:port (or any address on
- * that port), so that readiness probes never talk to another process that
- * happened to take the port. */
+/* Appends pid's children (from /proc/<pid>/task/<tid>/children) to pids,
+ * recursively, up to cap entries in all. */
+static int add_descendants(pid_t pid, pid_t *pids, int n, int cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return n;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < cap) {
+        if (de->d_name[0] == '.')
+            continue;
+        char cpath[128];
+        snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)pid, de->d_name);
+        FILE *f = fopen(cpath, "r");
+        if (!f)
+            continue;
+        int child;
+        while (n < cap && fscanf(f, "%d", &child) == 1) {
+            pids[n++] = child;
+            n = add_descendants(child, pids, n, cap);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+static bool one_pid_listens_on(pid_t pid, int port);
+
+/* Whether pid, or a process it started (a wrapper script's server, say),
+ * owns a socket listening on the port, so that readiness probes never talk
+ * to another process that happened to take the port. */
 static bool pid_listens_on(pid_t pid, int port)
+{
+    pid_t pids[32];
+    int n = 1;
+    pids[0] = pid;
+    n = add_descendants(pid, pids, n, 32);
+    for (int i = 0; i < n; i++)
+        if (one_pid_listens_on(pids[i], port))
+            return true;
+    return false;
+}
+
+static bool one_pid_listens_on(pid_t pid, int port)
 {
     char path[64];
     unsigned long inodes[16];
