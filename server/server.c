@@ -111,9 +111,8 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct srv *s = arg;
-    static int ticks;
     srv_stats_sample(s);
-    if (++ticks % (1000 / CRON_INTERVAL_MS) == 0)
+    if (++s->cron_ticks % (1000 / CRON_INTERVAL_MS) == 0)
         close_idle_clients(s, srv_now_ms());
 }
 

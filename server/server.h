@@ -94,6 +94,7 @@ struct srv {
     struct client *to_close;        /* clients to free after this turn */
     uint64_t next_client_id;
 
+    uint64_t cron_ticks;
     int shutdown_requested;   /* SIGTERM/SIGINT/SHUTDOWN seen */
     int64_t shutdown_deadline_ms;
     time_t start_time;
