@@ -355,6 +355,12 @@ CASES = [
                        S("CLIENT", "KILL", "ID", "999999", "SKIPME", "maybe"),
                        S("CLIENT", "LIST", "TYPE", "foo"), S("CLIENT", "LIST", "ID", "abc"),
                        S("CLIENT", "LIST", "ID", "999999")], None),
+    ("client kill filters", [S("CLIENT", "KILL", "TYPE", "pubsub"), S("CLIENT", "KILL", "TYPE", "foo"),
+                             S("CLIENT", "KILL", "USER", "nosuch"),
+                             S("CLIENT", "KILL", "LADDR", "1.2.3.4:1"),
+                             S("CLIENT", "KILL", "ID", "99999", "ID", "5"),
+                             S("CLIENT", "KILL", "ID"), S("CLIENT", "KILL", "SKIPME"),
+                             S("PING")], None),
     ("config get", [S("CONFIG", "GET", "port", mask="config"), S("CONFIG", "GET", "dir", mask="config"),
                     S("CONFIG", "GET", "bind"), S("CONFIG", "GET", "maxclients"),
                     S("CONFIG", "GET", "timeout"), S("CONFIG", "GET", "proto-max-bulk-len"),
@@ -389,7 +395,7 @@ CASES = [
                    "client", "command", "info", "config", "dbsize", "time", "shutdown",
                    mask="cmdinfo"),
                  S("COMMAND", "INFO", "nosuch"), S("COMMAND", "INFO", "PING", mask="cmdinfo"),
-                 S("COMMAND", "FOO")], None),
+                 S("COMMAND", "DOCS", "nosuch"), S("COMMAND", "FOO")], None),
     ("quit", [S("PING"), S("QUIT", close=True)], None),
     ("quit with args", [S("QUIT", "now", close=True)], None),
     ("reset", [S("CLIENT", "SETNAME", "before"), S("SELECT", "0"), S("HELLO", "3", mask="hello"),
@@ -415,6 +421,9 @@ CASES = [
     ("proto error: expected $", [R(b"*2\r\nxx\r\n", close=True)], None),
     ("proto error: after good commands",
      [R(encode(["PING"]) + b"*1\r\n$x\r\n", replies=2, close=True)], None),
+    # Last: a server that wrongly shuts down here fails only what follows.
+    ("shutdown errors", [S("SHUTDOWN", "foo"), S("SHUTDOWN", "NOSAVE", "SAVE"),
+                         S("SHUTDOWN", "ABORT"), S("PING")], None),
 ]
 
 AUTH_CASES = [
