@@ -92,10 +92,10 @@ static int expected_dollar_error(struct resp_parser *p, char got)
     return protocol_error(p, p->errbuf);
 }
 
-/* Grows an array of `size`-byte items to hold at least `need` items,
- * doubling but never beyond `limit` items (limit >= need). Returns 0 or -1
- * (the array is unchanged). */
-static int grow_array(void **arr, size_t *cap, size_t size, size_t need, size_t limit)
+/* Returns arr resized to hold at least `need` items of `size` bytes,
+ * doubling from *cap but never beyond `limit` items (limit >= need), and
+ * updates *cap; or NULL, leaving arr and *cap unchanged. */
+static void *grow_array(void *arr, size_t *cap, size_t size, size_t need, size_t limit)
 {
     size_t n = *cap ? *cap : 8;
     void *tmp;
@@ -105,12 +105,51 @@ static int grow_array(void **arr, size_t *cap, size_t size, size_t need, size_t 
     if (n > limit)
         n = limit;
     if (n < need || n > SIZE_MAX / size)
-        return -1;
-    tmp = resp_realloc(*arr, n * size);
+        return NULL;
+    tmp = resp_realloc(arr, n * size);
+    if (tmp != NULL)
+        *cap = n;
+    return tmp;
+}
+
+/* Room for `need` spans (at most `limit`). Returns 0 or RESP_ERR_NOMEM. */
+static int reserve_spans(struct resp_parser *p, size_t need, size_t limit)
+{
+    void *tmp;
+
+    if (need <= p->spans_cap)
+        return 0;
+    tmp = grow_array(p->spans, &p->spans_cap, sizeof(*p->spans), need, limit);
     if (tmp == NULL)
-        return -1;
-    *arr = tmp;
-    *cap = n;
+        return nomem(p);
+    p->spans = tmp;
+    return 0;
+}
+
+/* Room for exactly the `need` arguments of the request handed out. */
+static int reserve_argv(struct resp_parser *p, size_t need)
+{
+    void *tmp;
+
+    if (need <= p->argv_cap)
+        return 0;
+    tmp = grow_array(p->argv, &p->argv_cap, sizeof(*p->argv), need, need);
+    if (tmp == NULL)
+        return nomem(p);
+    p->argv = tmp;
+    return 0;
+}
+
+static int reserve_scratch(struct resp_parser *p, size_t need)
+{
+    void *tmp;
+
+    if (need <= p->scratch_cap)
+        return 0;
+    tmp = grow_array(p->scratch, &p->scratch_cap, 1, need, SIZE_MAX);
+    if (tmp == NULL)
+        return nomem(p);
+    p->scratch = tmp;
     return 0;
 }
 
@@ -376,7 +415,7 @@ static size_t bulk_end(const struct resp_parser *p)
  * bulk costs memory only as its bytes arrive, and a big one does not
  * overshoot by 2x), and never past max_query + PARSER_QUERY_SLACK. Returns
  * 0 or a sticky error. */
-static int reserve(struct resp_parser *p, size_t min)
+static int reserve_buf(struct resp_parser *p, size_t min)
 {
     size_t hard, need, want, end;
     char *nb;
@@ -425,7 +464,7 @@ char *resp_parser_space(struct resp_parser *p, size_t min, size_t *avail)
     if (min == 0)
         min = 1;
     reset_if_drained(p);
-    if (reserve(p, min) != 0)
+    if (reserve_buf(p, min) != 0)
         return NULL;
     *avail = p->cap - p->len;
     return p->buf + p->len;
@@ -549,9 +588,8 @@ static int read_count(struct resp_parser *p)
     /* Reserve for the announced count only up to a cap: the count is a
      * claim, the elements are what costs memory. */
     reserve_n = n > PARSER_ARGV_INITIAL_MAX ? PARSER_ARGV_INITIAL_MAX : (size_t)p->mb_left;
-    if (reserve_n > p->spans_cap &&
-        grow_array((void **)&p->spans, &p->spans_cap, sizeof(*p->spans), reserve_n, reserve_n) != 0)
-        return nomem(p);
+    if (reserve_spans(p, reserve_n, reserve_n) != 0)
+        return p->err;
     return 1;
 }
 
@@ -586,10 +624,8 @@ static int read_bulk_data(struct resp_parser *p)
 
     if (have < n || have - n < 2)
         return 0;
-    if (p->argc == p->spans_cap &&
-        grow_array((void **)&p->spans, &p->spans_cap, sizeof(*p->spans), p->argc + 1,
-                   p->argc + (size_t)p->mb_left) != 0)
-        return nomem(p);
+    if (reserve_spans(p, p->argc + 1, p->argc + (size_t)p->mb_left) != 0)
+        return p->err;
     p->spans[p->argc].off = p->cur - p->pos;
     p->spans[p->argc].len = n;
     p->argc++;
@@ -636,17 +672,16 @@ static int parse_inline(struct resp_parser *p)
     line_len = end - p->pos;
     if (line_len > 0 && p->buf[end - 1] == '\r')
         line_len--;
-    if (line_len > p->scratch_cap &&
-        grow_array((void **)&p->scratch, &p->scratch_cap, 1, line_len, SIZE_MAX) != 0)
-        return nomem(p);
+    if (reserve_scratch(p, line_len) != 0)
+        return p->err;
     for (;;) {
         n = resp_split_args(p->buf + p->pos, line_len, p->scratch, p->argv, (int)p->argv_cap);
         if (n < 0)
             return protocol_error(p, "Protocol error: unbalanced quotes in request");
         if ((size_t)n <= p->argv_cap)
             break;
-        if (grow_array((void **)&p->argv, &p->argv_cap, sizeof(*p->argv), (size_t)n, (size_t)n) != 0)
-            return nomem(p);
+        if (reserve_argv(p, (size_t)n) != 0)
+            return p->err;
     }
     p->argc = (size_t)n;
     p->cur = end + 1;
@@ -658,9 +693,8 @@ static int export_multibulk(struct resp_parser *p)
 {
     size_t i;
 
-    if (p->argc > p->argv_cap &&
-        grow_array((void **)&p->argv, &p->argv_cap, sizeof(*p->argv), p->argc, p->argc) != 0)
-        return nomem(p);
+    if (reserve_argv(p, p->argc) != 0)
+        return p->err;
     for (i = 0; i < p->argc; i++) {
         p->argv[i].ptr = p->buf + p->pos + p->spans[i].off;
         p->argv[i].len = p->spans[i].len;
