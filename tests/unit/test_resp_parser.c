@@ -513,6 +513,40 @@ Test(resp_parser, shrink_releases_memory_but_keeps_partial_request)
     resp_parser_free(p);
 }
 
+Test(resp_parser, shrink_after_huge_request_releases_argument_arrays)
+{
+    struct resp_parser *p = resp_parser_create(NULL);
+    struct resp_request r;
+    int i;
+
+    feed_ok(p, LIT("*5000\r\n"));
+    for (i = 0; i < 5000; i++)
+        feed_ok(p, LIT("$1\r\nx\r\n"));
+    cr_assert_eq(resp_parser_next(p, &r), RESP_REQUEST);
+    cr_assert_eq(r.argc, 5000);
+    cr_assert_eq(resp_parser_next(p, &r), RESP_NEED_MORE);
+    resp_parser_shrink(p);
+    cr_assert_leq(resp_parser_capacity(p), 16 * 1024);
+    feed_ok(p, LIT("*2\r\n$1\r\na\r\n$1\r\nb\r\nc d e\n"));
+    cr_assert_eq(resp_parser_next(p, &r), RESP_REQUEST);
+    cr_assert(r.argc == 2 && r.argv[1].ptr[0] == 'b');
+    cr_assert_eq(resp_parser_next(p, &r), RESP_REQUEST);
+    cr_assert(r.argc == 3 && r.is_inline);
+    resp_parser_free(p);
+}
+
+Test(resp_parser, commit_beyond_space_is_clamped)
+{
+    struct resp_parser *p = resp_parser_create(NULL);
+    size_t avail;
+    char *dst = resp_parser_space(p, 1, &avail);
+
+    memset(dst, 'a', avail);
+    resp_parser_commit(p, avail + 100);
+    cr_assert_eq(resp_parser_buffered(p), avail);
+    resp_parser_free(p);
+}
+
 /* Records the largest single allocation made by the protocol module. */
 static size_t largest_alloc;
 
@@ -863,6 +897,40 @@ Test(resp_parser, allocation_failure_anywhere_is_nomem, .fini = restore_allocato
         resp_parser_free(p);
     }
     cr_assert_gt(completed, 0);
+}
+
+/* Same, for requests big enough that the argument arrays must grow while
+ * parsing (past the capped up-front reservation). */
+Test(resp_parser, allocation_failure_while_growing_arguments_is_nomem, .fini = restore_allocator)
+{
+    struct trace in = {0};
+    int k, i, completed = 0;
+
+    trace_put(&in, LIT("*1100\r\n"));
+    for (i = 0; i < 1100; i++)
+        trace_put(&in, LIT("$1\r\nx\r\n"));
+    for (i = 0; i < 40; i++)
+        trace_put(&in, LIT("a "));
+    trace_put(&in, LIT("\n"));
+    for (k = 1; k < 16; k++) {
+        struct resp_parser *p;
+        struct trace t = {0};
+        int rc;
+        resp_set_realloc_hook(NULL);
+        p = resp_parser_create(NULL);
+        allocs_left = k - 1;
+        resp_set_realloc_hook(failing_realloc);
+        rc = resp_parser_feed(p, in.data, in.len);
+        if (rc == 0)
+            rc = drain(p, &t);
+        resp_set_realloc_hook(NULL);
+        cr_assert(rc == RESP_NEED_MORE || rc == RESP_ERR_NOMEM, "k=%d rc=%d", k, rc);
+        completed += rc == RESP_NEED_MORE;
+        trace_free(&t);
+        resp_parser_free(p);
+    }
+    cr_assert_gt(completed, 0);
+    trace_free(&in);
 }
 
 /* ------------------------------------------------------------------ */
