@@ -6,8 +6,8 @@
  *   - an unterminated class "[abc" is a class of the remaining bytes;
  *   - a range is recognised wherever "x-y" appears inside a class, so "[a-]"
  *     is the range 'a'..']' and the class then runs on to the next ']';
- *   - reversed ranges "[z-a]" are swapped;
- *   - with nocase, range bounds are folded before comparing.
+ *   - reversed ranges "[z-a]" are swapped, and then, with nocase, both
+ *     bounds are folded (which can empty a range such as "[[-W]").
  * Deliberate differences (see docs/configuration.md):
  *   - bytes compare as unsigned char (Redis compares plain char, which is
  *     signed on x86, so its ranges across 0x7f/0x80 behave oddly);
@@ -70,14 +70,13 @@ static int glob_class(const unsigned char **pp, size_t *plenp, unsigned char c, 
         } else if (p[0] == ']') {
             break;
         } else if (plen >= 3 && p[1] == '-') {
-            unsigned char lo = glob_fold(p[0], nocase);
-            unsigned char hi = glob_fold(p[2], nocase);
+            /* As Redis: swap the raw bounds, then fold them, so a range
+             * such as "[[-W]" can end up empty under nocase. */
+            unsigned char lo = p[0] < p[2] ? p[0] : p[2];
+            unsigned char hi = p[0] < p[2] ? p[2] : p[0];
             unsigned char fc = glob_fold(c, nocase);
-            if (lo > hi) {
-                unsigned char t = lo;
-                lo = hi;
-                hi = t;
-            }
+            lo = glob_fold(lo, nocase);
+            hi = glob_fold(hi, nocase);
             p += 2;
             plen -= 2;
             if (fc >= lo && fc <= hi)

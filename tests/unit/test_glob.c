@@ -130,6 +130,11 @@ Test(glob, nocase_folds_ascii_only)
     cr_assert(mi("[^A]", "b"));
     cr_assert(!mi("[^A]", "a"));
     cr_assert(mi("[\\Q]", "q"));
+    /* As Redis: bounds are swapped first, folded after, so "[[-W]" is '['..'W'
+     * case-sensitively (X is in) but folds to the empty 'w'..'[' with nocase. */
+    cr_assert(m("[[-W]", "X"));
+    cr_assert(!mi("[[-W]", "X") && !mi("[[-W]", "x"));
+    cr_assert(m("[A-z]", "[") && !mi("[A-z]", "["));
     cr_assert(!m("HeLLo", "hello"));
     /* Bytes above 0x7f are never folded. */
     cr_assert(!srv_glob_match("\xc3\x89", 2, "\xc3\xa9", 2, 1));
