@@ -72,13 +72,22 @@ Test(harness, crashed_test_leaks_no_server)
         struct th_server_opts o = {.binary = REDIS, .args = redis_args};
         th_server *s = th_server_start_opts(&o);
         pid_t pid = s ? th_server_pid(s) : -1;
-        if (write(p[1], &pid, sizeof pid) != sizeof pid)
+        char dir[4096] = {0};
+        if (s)
+            snprintf(dir, sizeof dir, "%s", th_server_tmpdir(s));
+        if (write(p[1], &pid, sizeof pid) != sizeof pid || write(p[1], dir, sizeof dir) != sizeof dir)
             _exit(2);
         raise(SIGKILL); /* no atexit, no cleanup: only PDEATHSIG helps */
     }
     close(p[1]);
     pid_t server = -1;
+    char dir[4096];
     cr_assert_eq(read(p[0], &server, sizeof server), (ssize_t)sizeof server);
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof dir && (k = read(p[0], dir + got, sizeof dir - got)) > 0)
+        got += (size_t)k;
+    cr_assert_eq(got, sizeof dir);
     close(p[0]);
     cr_assert_gt(server, 0, "child started a server");
     waitpid(child, NULL, 0);
@@ -105,6 +114,10 @@ Test(harness, crashed_test_leaks_no_server)
         fclose(f);
     }
     cr_assert(state == 'X' || state == 'Z', "server %d still running (state %c)", (int)server, state);
+    /* Only the temp dir is left behind by a killed test; remove it here. */
+    dir[sizeof dir - 1] = '\0';
+    if (strncmp(dir, "/", 1) == 0 && strstr(dir, "swarmlog-test."))
+        th_rmtree(dir);
 }
 
 Test(harness, exits_early_reported)
