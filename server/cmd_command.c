@@ -3,7 +3,7 @@
 #include "server.h"
 #include "args.h"
 #include "commands.h"
-#include "glob.h"
+#include "globmatch.h"
 #include "reply.h"
 
 #include <string.h>

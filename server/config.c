@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "glob.h"
+#include "globmatch.h"
 #include "resp.h"
 
 #ifndef SWARMLOG_VERSION

@@ -1,4 +1,4 @@
-/* glob.c — Redis's stringmatchlen(), ported to (pointer, length) on both
+/* globmatch.c — Redis's stringmatchlen(), ported to (pointer, length) on both
  * sides and bounded.
  *
  * Semantics follow Redis 7.0 util.c, including its quirks that users can
@@ -23,7 +23,7 @@
  * '*' therefore scans the subject at most once per attempt of its prefix,
  * giving O(plen * slen) work. Recursion happens only at '*' and is capped at
  * GLOB_MAX_NESTING levels (Redis uses 1000); deeper patterns do not match. */
-#include "glob.h"
+#include "globmatch.h"
 
 #define GLOB_MAX_NESTING 1000
 

@@ -1,8 +1,8 @@
-/* glob.h — Redis's glob-style matching (stringmatchlen): '*', '?',
+/* globmatch.h — Redis's glob-style matching (stringmatchlen): '*', '?',
  * '[abc]', '[^a-z]', '\' escapes. Binary-safe; used by CONFIG GET, KEYS,
  * SCAN MATCH, COMMAND LIST FILTERBY PATTERN and CLIENT KILL filters. */
-#ifndef SWARMLOG_GLOB_H
-#define SWARMLOG_GLOB_H
+#ifndef SWARMLOG_GLOBMATCH_H
+#define SWARMLOG_GLOBMATCH_H
 
 #include <stddef.h>
 
