@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "glob.h"
+#include "globmatch.h"
 
 /* C-string conveniences; binary cases pass explicit lengths. */
 static int m(const char *p, const char *s)
