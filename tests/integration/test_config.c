@@ -1,5 +1,6 @@
 /* The command line and config files: bad input exits 1 with a message that
  * names the problem; good input shows in CONFIG GET and takes effect. */
+#include <regex.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -277,5 +278,34 @@ Test(config, proto_max_bulk_len_enforced)
     free(rep);
     free(big);
     th_raw_close(fd);
+    TH_STOP_OK(srv);
+}
+
+Test(config, log_lines_redis_style)
+{
+    srv = th_start_ok(NULL);
+    redisContext *c = th_connect_ok(srv);
+    th_expect_status(c, "PONG", "PING", NULL);
+    redisFree(c);
+    cr_assert(th_server_log_wait(srv, "Ready to accept connections", 5000),
+              "log says \"Ready to accept connections\"");
+    char *log = th_server_log(srv);
+    /* pid:role DD Mon YYYY HH:MM:SS.mmm <level char> message */
+    regex_t re;
+    cr_assert_eq(regcomp(&re,
+                         "^[0-9]+:[XCSM] [0-9]{2} [A-Z][a-z]{2} [0-9]{4} "
+                         "[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} [.*#-] .+$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
+    int lines = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!*line)
+            continue;
+        lines++;
+        cr_assert_eq(regexec(&re, line, 0, NULL, 0), 0, "log line not in Redis style: \"%s\"", line);
+    }
+    cr_assert_gt(lines, 0);
+    regfree(&re);
+    free(log);
     TH_STOP_OK(srv);
 }
