@@ -205,6 +205,8 @@ static void client_protocol_error(struct client *c, int rc)
 static void client_process_input(struct client *c)
 {
     struct resp_request req;
+    int64_t clock_us = srv_now_us();
+    c->last_ms = clock_us / 1000;
     while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED))) {
         int rc = resp_parser_next(c->parser, &req);
         if (rc == RESP_NEED_MORE)
@@ -213,8 +215,7 @@ static void client_process_input(struct client *c)
             client_protocol_error(c, rc);
             break;
         }
-        c->last_ms = srv_now_ms();
-        srv_dispatch(c, req.argc, req.argv);
+        srv_dispatch(c, req.argc, req.argv, &clock_us);
     }
 }
 

@@ -140,7 +140,7 @@ static int arity_ok(int arity, int argc)
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
-void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv)
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
 {
     struct srv *s = c->srv;
     struct srv_cmd_entry *e = srv_registry_find(&s->registry, argv[0].ptr, argv[0].len);
@@ -173,9 +173,10 @@ void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv)
         return;
     }
     uint64_t errors_before = s->stats.error_replies;
-    int64_t start = srv_now_us();
+    int64_t start = *clock_us;
     e->cmd->proc(c, argc, argv);
-    e->stats.usec += (uint64_t)(srv_now_us() - start);
+    *clock_us = srv_now_us();
+    e->stats.usec += (uint64_t)(*clock_us - start);
     e->stats.calls++;
     if (s->stats.error_replies != errors_before)
         e->stats.failed_calls++;

@@ -189,8 +189,11 @@ void srv_registry_free(struct srv_registry *r);
 struct srv_cmd_entry *srv_registry_find(const struct srv_registry *r, const char *name, size_t len);
 /* Finds a subcommand of parent by name; NULL if unknown. */
 struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, const char *name, size_t len);
-/* Runs one parsed request: lookup, arity, auth, call, statistics. */
-void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv);
+/* Runs one parsed request: lookup, arity, auth, call, statistics.
+ * *clock_us is the monotonic time the request starts at; when a command
+ * ran it is advanced to when it ended, so a batch of requests needs one
+ * clock read per command. */
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us);
 
 /* ---- info.c ---- */
 /* Writes INFO's text for the given section names into a malloc'd string
