@@ -13,9 +13,6 @@
 #include <unistd.h>
 
 #define CLIENT_READ_CHUNK (16 * 1024)
-/* Past this much already-sent output, sent bytes are dropped from the front
- * of the buffer even while more remains (keeps big replies linear). */
-#define CLIENT_OUT_COMPACT (1024 * 1024)
 #define CLIENT_OUT_KEEP (16 * 1024)
 
 static void client_on_read(evutil_socket_t fd, short what, void *arg);
@@ -134,22 +131,18 @@ int client_flush(struct client *c)
         client_close_async(c);
         return -1;
     }
-    while (c->out_pos < c->out.len) {
-        ssize_t n = write(c->fd, c->out.data + c->out_pos, c->out.len - c->out_pos);
+    while (c->out.len > 0) {
+        /* resp_buf_consume is O(1), so partial writes of a huge reply stay
+         * linear overall. */
+        ssize_t n = write(c->fd, c->out.data, c->out.len);
         if (n > 0) {
             s->stats.net_output_bytes += (uint64_t)n;
-            c->out_pos += (size_t)n;
+            resp_buf_consume(&c->out, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            /* Drop the sent prefix only once it outweighs the rest, so a
-             * huge reply to a slow reader costs linear time overall. */
-            if (c->out_pos > CLIENT_OUT_COMPACT && c->out_pos > c->out.len - c->out_pos) {
-                resp_buf_consume(&c->out, c->out_pos);
-                c->out_pos = 0;
-            }
             if (!(c->flags & CLIENT_WRITE_WAIT)) {
                 c->flags |= CLIENT_WRITE_WAIT;
                 event_add(c->ev_write, NULL);
@@ -160,8 +153,6 @@ int client_flush(struct client *c)
         client_close_async(c);
         return -1;
     }
-    resp_buf_consume(&c->out, c->out.len);
-    c->out_pos = 0;
     s->stats.writes_processed++;
     if (c->flags & CLIENT_WRITE_WAIT) {
         c->flags &= ~CLIENT_WRITE_WAIT;

@@ -139,7 +139,7 @@ static void before_sleep(struct srv *s)
 static int output_pending(const struct srv *s)
 {
     for (const struct client *c = s->clients_head; c; c = c->next)
-        if (c->out_pos < c->out.len && !(c->flags & CLIENT_CLOSE_ASAP))
+        if (c->out.len > 0 && !(c->flags & CLIENT_CLOSE_ASAP))
             return 1;
     return 0;
 }

@@ -125,8 +125,7 @@ struct client {
     struct event *ev_read;
     struct event *ev_write;
     struct resp_parser *parser;
-    struct resp_buf out;      /* replies; out.data[out_pos..len) not yet sent */
-    size_t out_pos;
+    struct resp_buf out;      /* replies not yet written to the socket */
     char *name;               /* CLIENT SETNAME, NULL if none */
     char *lib_name, *lib_ver; /* CLIENT SETINFO */
     char addr[64], laddr[64];
