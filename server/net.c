@@ -163,8 +163,10 @@ int srv_net_listen(struct srv *s)
                 continue;
             goto fail;
         }
+        /* Backlog 0: the socket already listens with ours (libevent's -1
+         * would listen() again with 128 and drop SYNs under bursts). */
         struct evconnlistener *l = evconnlistener_new(
-            s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+            s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
         if (l == NULL) {
             close(fd);
             goto fail;
