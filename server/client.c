@@ -257,6 +257,8 @@ static const char *client_flags_str(const struct client *c, char *buf)
     return buf;
 }
 
+/* argv-mem is 0: a request's arguments are views into the query buffer
+ * (counted in qbuf), never copies. */
 void client_format_info(const struct client *c, char *buf, size_t len)
 {
     int64_t now = srv_now_ms();
@@ -271,7 +273,7 @@ void client_format_info(const struct client *c, char *buf, size_t len)
              "redir=-1 resp=%d lib-name=%s lib-ver=%s",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
              (long long)((now - c->ctime_ms) / 1000), (long long)((now - c->last_ms) / 1000),
-             client_flags_str(c, flags), qbuf, qcap - qbuf, c->argc_mem, qcap, qbuf, c->out.len,
+             client_flags_str(c, flags), qbuf, qcap - qbuf, 0, qcap, qbuf, c->out.len,
              c->out.cap, sizeof(*c) + qcap + c->out.cap,
              (c->flags & CLIENT_WRITE_WAIT) ? "rw" : "r", cmd, c->resp,
              c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");

@@ -132,7 +132,6 @@ struct client {
     int64_t ctime_ms;         /* connected at */
     int64_t last_ms;          /* last interaction */
     const struct srv_cmd_entry *last_cmd;
-    int argc_mem;             /* bytes of the current request's args */
     struct client *prev, *next;     /* srv->clients list */
     struct client *next_pending;    /* srv->pending_writes list */
     struct client *next_close;      /* srv->to_close list */
