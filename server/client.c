@@ -257,8 +257,9 @@ static const char *client_flags_str(const struct client *c, char *buf)
     return buf;
 }
 
-/* argv-mem is 0: a request's arguments are views into the query buffer
- * (counted in qbuf), never copies. */
+/* argv-mem is 0: multibulk arguments are views into the query buffer
+ * (counted in qbuf) and inline ones live in the parser's own scratch space;
+ * no per-argument copies are made. */
 void client_format_info(const struct client *c, char *buf, size_t len)
 {
     int64_t now = srv_now_ms();
