@@ -493,10 +493,13 @@ th_server *th_server_start_opts(const struct th_server_opts *o)
         free(s);
         return NULL;
     }
-    s->datadir = xasprintf("%s/%s", s->tmpdir, o->data_subdir ? o->data_subdir : "data");
+    if (o->datadir)
+        s->datadir = xstrdup(o->datadir);
+    else
+        s->datadir = xasprintf("%s/%s", s->tmpdir, o->data_subdir ? o->data_subdir : "data");
     s->logpath = xasprintf("%s/%s", s->tmpdir, "server.log");
     /* redis-server needs an existing dir; data_subdir tests the creation. */
-    if (!o->data_subdir && mkdir(s->datadir, 0755) != 0) {
+    if (!o->datadir && !o->data_subdir && mkdir(s->datadir, 0755) != 0) {
         fprintf(stderr, "harness: mkdir %s: %s\n", s->datadir, strerror(errno));
         th_rmtree(s->tmpdir);
         free(s->tmpdir);
@@ -597,6 +600,23 @@ int th_server_stop(th_server *s)
     }
     free_server(s);
     return code == 0 ? 0 : -1;
+}
+
+int th_server_kill(th_server *s)
+{
+    if (!s)
+        return 0;
+    bool was_alive = th_server_alive(s);
+    if (was_alive) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &s->status, 0);
+        s->reaped = true;
+    }
+    int rc = was_alive && decode_status(s->status) == 128 + SIGKILL ? 0 : -1;
+    if (rc != 0)
+        print_log(s, "server had exited on its own before the SIGKILL");
+    free_server(s);
+    return rc;
 }
 
 int th_server_port(const th_server *s) { return s->port; }

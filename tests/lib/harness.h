@@ -38,6 +38,11 @@ struct th_server_opts {
     const char *data_subdir;
     /* Milliseconds to wait for the first reply to PING; 0 means 30000. */
     int start_timeout_ms;
+    /* If set, --dir is this existing directory instead of a fresh one: the
+     * data of an earlier server (stopped or killed) to restart on. It belongs
+     * to the caller: never created nor removed here (make it with
+     * th_tmpdir_new(), remove it with th_rmtree()). data_subdir is ignored. */
+    const char *datadir;
 };
 
 /* Starts $SWARMLOG_SERVER with the extra arguments args (NULL-terminated, or
@@ -54,6 +59,11 @@ th_server *th_server_start_opts(const struct th_server_opts *opts);
  * status and the captured log to stderr and returns -1. The temp directory
  * is removed either way. s may be NULL (returns 0). */
 int th_server_stop(th_server *s);
+
+/* Kills the server with SIGKILL (a crash: no shutdown code runs), reaps it
+ * and frees s like th_server_stop(). Returns 0 when it died of the SIGKILL;
+ * -1 (log printed) when it had already exited on its own. s may be NULL. */
+int th_server_kill(th_server *s);
 
 /* Waits up to timeout_ms for the server to exit on its own (after SHUTDOWN,
  * say), then frees it like th_server_stop(). Returns the exit code (0..255),
