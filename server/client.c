@@ -170,7 +170,10 @@ static void client_on_write(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    client_flush(arg);
+    struct client *c = arg;
+    /* Replies that wait for this turn's commit go out in before_sleep. */
+    if (!(c->flags & CLIENT_TURN_WRITER))
+        client_flush(c);
 }
 
 /* A protocol error: reply with Redis's text, then close once it is sent. */

@@ -280,6 +280,116 @@ static const struct srv_history shutdown_history[] = {
     { 0 },
 };
 
+
+/* ---- streams and keyspace ---- */
+
+static const struct srv_key_spec ks_xadd[] = {
+    { .notes = "UPDATE instead of INSERT because of the optional trimming feature",
+      .flags = KS_RW | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE,
+      .lastkey = 0, .keystep = 1, .limit = 0 },
+};
+static const struct srv_key_spec ks_read_one[] = {
+    { .flags = KS_RO, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE, .keystep = 1 },
+};
+static const struct srv_key_spec ks_access_one[] = {
+    { .flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE, .keystep = 1 },
+};
+static const struct srv_key_spec ks_delete_one[] = {
+    { .flags = KS_RW | KS_DELETE, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE, .keystep = 1 },
+};
+static const struct srv_key_spec ks_read_all[] = {
+    { .flags = KS_RO, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE, .lastkey = -1, .keystep = 1 },
+};
+static const struct srv_key_spec ks_remove_all[] = {
+    { .flags = KS_RM | KS_DELETE, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE,
+      .lastkey = -1, .keystep = 1 },
+};
+
+static const struct srv_arg trim_strategy_args[] = {
+    { .name = "maxlen", .type = ARG_PURE_TOKEN, .token = "MAXLEN" },
+    { .name = "minid", .type = ARG_PURE_TOKEN, .token = "MINID", .since = "6.2.0" },
+    END_ARGS,
+};
+static const struct srv_arg trim_operator_args[] = {
+    { .name = "equal", .type = ARG_PURE_TOKEN, .token = "=" },
+    { .name = "approximately", .type = ARG_PURE_TOKEN, .token = "~" },
+    END_ARGS,
+};
+#define TRIM_ARGS_BODY                                                                           \
+    { .name = "strategy", .type = ARG_ONEOF, .subargs = trim_strategy_args },                   \
+    { .name = "operator", .type = ARG_ONEOF, .flags = ARGF_OPTIONAL, .subargs = trim_operator_args }, \
+    { .name = "threshold", .type = ARG_STRING },                                                 \
+    { .name = "count", .type = ARG_INTEGER, .token = "LIMIT", .since = "6.2.0", .flags = ARGF_OPTIONAL }
+static const struct srv_arg xadd_trim_args[] = { TRIM_ARGS_BODY, END_ARGS };
+static const struct srv_arg xadd_id_auto_args[] = {
+    { .name = "auto-id", .type = ARG_PURE_TOKEN, .token = "*" },
+    { .name = "id", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg field_value_args[] = {
+    { .name = "field", .type = ARG_STRING },
+    { .name = "value", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg xadd_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "nomkstream", .type = ARG_PURE_TOKEN, .token = "NOMKSTREAM", .since = "6.2.0", .flags = ARGF_OPTIONAL },
+    { .name = "trim", .type = ARG_BLOCK, .flags = ARGF_OPTIONAL, .subargs = xadd_trim_args },
+    { .name = "id-selector", .type = ARG_ONEOF, .subargs = xadd_id_auto_args },
+    { .name = "data", .type = ARG_BLOCK, .flags = ARGF_MULTIPLE, .subargs = field_value_args },
+    END_ARGS,
+};
+static const struct srv_history xadd_history[] = {
+    { "6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option." },
+    { "7.0.0", "Added support for the `<ms>-*` explicit ID form." },
+    { 0 },
+};
+static const struct srv_arg xtrim_trim_args[] = { TRIM_ARGS_BODY, END_ARGS };
+static const struct srv_arg xtrim_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "trim", .type = ARG_BLOCK, .subargs = xtrim_trim_args },
+    END_ARGS,
+};
+static const struct srv_history xtrim_history[] = {
+    { "6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option." },
+    { 0 },
+};
+static const struct srv_arg key_only_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    END_ARGS,
+};
+static const struct srv_arg keys_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg xrange_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "start", .type = ARG_STRING },
+    { .name = "end", .type = ARG_STRING },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xrevrange_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "end", .type = ARG_STRING },
+    { .name = "start", .type = ARG_STRING },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_history xrange_history[] = {
+    { "6.2.0", "Added exclusive ranges." },
+    { 0 },
+};
+static const struct srv_arg xdel_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_history exists_history[] = {
+    { "3.0.3", "Accepts multiple `key` arguments." },
+    { 0 },
+};
+
 const struct srv_command srv_command_table[] = {
     { .name = "auth", .proc = cmd_auth, .arity = -2,
       .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
@@ -300,9 +410,19 @@ const struct srv_command srv_command_table[] = {
       .acl = ACL_KEYSPACE, .tips = "request_policy:all_shards response_policy:agg_sum",
       .summary = "Return the number of keys in the selected database", .since = "1.0.0",
       .group = "server", .complexity = "O(1)" },
+    { .name = "del", .proc = cmd_del, .arity = -2, .flags = CMD_WRITE, .acl = ACL_KEYSPACE,
+      .tips = "request_policy:multi_shard response_policy:agg_sum", .key_specs = ks_remove_all,
+      .nkey_specs = 1, .summary = "Delete a key", .since = "1.0.0", .group = "generic",
+      .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a stream, it is O(M) in the number of its entries.",
+      .args = keys_args },
     { .name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST, .acl = ACL_CONNECTION,
       .summary = "Echo the given string", .since = "1.0.0", .group = "connection",
       .complexity = "O(1)", .args = echo_args },
+    { .name = "exists", .proc = cmd_exists, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+      .acl = ACL_KEYSPACE, .tips = "request_policy:multi_shard response_policy:agg_sum",
+      .key_specs = ks_read_all, .nkey_specs = 1, .summary = "Determine if a key exists",
+      .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys to check.",
+      .history = exists_history, .args = keys_args },
     { .name = "hello", .proc = cmd_hello, .arity = -1,
       .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
       .acl = ACL_CONNECTION, .summary = "Handshake with Redis", .since = "6.0.0", .group = "connection",
@@ -336,5 +456,45 @@ const struct srv_command srv_command_table[] = {
     { .name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
       .tips = "nondeterministic_output", .summary = "Return the current server time",
       .since = "2.6.0", .group = "server", .complexity = "O(1)" },
+    { .name = "type", .proc = cmd_type, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = ACL_KEYSPACE,
+      .key_specs = ks_read_one, .nkey_specs = 1, .summary = "Determine the type stored at key",
+      .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = key_only_args },
+    { .name = "unlink", .proc = cmd_del, .arity = -2, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_KEYSPACE,
+      .tips = "request_policy:multi_shard response_policy:agg_sum", .key_specs = ks_remove_all,
+      .nkey_specs = 1, .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+      .since = "4.0.0", .group = "generic",
+      .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+      .args = keys_args },
+    { .name = "xadd", .proc = cmd_xadd, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+      .acl = ACL_STREAM, .tips = "nondeterministic_output", .key_specs = ks_xadd, .nkey_specs = 1,
+      .summary = "Appends a new entry to a stream", .since = "5.0.0", .group = "stream",
+      .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+      .history = xadd_history, .args = xadd_args },
+    { .name = "xdel", .proc = cmd_xdel, .arity = -3, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_STREAM,
+      .key_specs = ks_delete_one, .nkey_specs = 1,
+      .summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.",
+      .args = xdel_args },
+    { .name = "xlen", .proc = cmd_xlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = ACL_STREAM,
+      .key_specs = ks_read_one, .nkey_specs = 1, .summary = "Return the number of entries in a stream",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = key_only_args },
+    { .name = "xrange", .proc = cmd_xrange, .arity = -4, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .key_specs = ks_access_one, .nkey_specs = 1,
+      .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+      .history = xrange_history, .args = xrange_args },
+    { .name = "xrevrange", .proc = cmd_xrevrange, .arity = -4, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .key_specs = ks_access_one, .nkey_specs = 1,
+      .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+      .history = xrange_history, .args = xrevrange_args },
+    { .name = "xtrim", .proc = cmd_xtrim, .arity = -4, .flags = CMD_WRITE, .acl = ACL_STREAM,
+      .tips = "nondeterministic_output", .key_specs = ks_delete_one, .nkey_specs = 1,
+      .summary = "Trims the stream to (approximately if '~' is passed) a certain size", .since = "5.0.0",
+      .group = "stream", .complexity = "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+      .history = xtrim_history, .args = xtrim_args },
     { 0 },
 };

@@ -50,6 +50,7 @@ struct cfg_option {
 };
 
 static const char *const cfg_loglevel_names[] = { "debug", "verbose", "notice", "warning", NULL };
+static const char *const cfg_durability_names[] = { "strict", "relaxed", "none", NULL };
 
 #define CFG_FIELD(f) offsetof(struct srv_config, f), sizeof(((struct srv_config *)0)->f)
 
@@ -68,6 +69,8 @@ static const struct cfg_option cfg_table[] = {
       LLONG_MAX, 0, SRV_CONFIG_CHANGED_LIMITS, NULL },
     { "client-query-buffer-limit", CFG_MEMORY, CFG_FIELD(client_query_buffer_limit), "1gb",
       1024 * 1024, LLONG_MAX, 0, SRV_CONFIG_CHANGED_LIMITS, NULL },
+    { "durability", CFG_ENUM, CFG_FIELD(durability), "strict", 0, 0, 0, SRV_CONFIG_CHANGED_DURABILITY,
+      cfg_durability_names },
 };
 
 #define CFG_NOPTS ((int)(sizeof(cfg_table) / sizeof(cfg_table[0])))

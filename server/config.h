@@ -32,6 +32,7 @@ struct srv_config {
     char *logfile;                    /* logfile [""] = stderr */
     long long proto_max_bulk_len;     /* proto-max-bulk-len [512mb], >= 1mb */
     long long client_query_buffer_limit; /* client-query-buffer-limit [1gb], >= 1mb */
+    int durability;                   /* durability [strict] strict|relaxed|none (enum store_durability) */
     char *config_file;                /* absolute path of the file loaded, "" if none */
 };
 
@@ -95,6 +96,7 @@ enum {
     SRV_CONFIG_CHANGED_AUTH = 1 << 2,     /* requirepass */
     SRV_CONFIG_CHANGED_MAXCLIENTS = 1 << 3,
     SRV_CONFIG_CHANGED_TIMEOUT = 1 << 4,
+    SRV_CONFIG_CHANGED_DURABILITY = 1 << 5,
 };
 int srv_config_set_pairs(struct srv_config *cfg, int npairs, const char *const *names,
                          const size_t *namelens, const char *const *values,

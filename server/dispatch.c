@@ -140,7 +140,7 @@ static int arity_ok(int arity, int argc)
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
-void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
 {
     struct srv *s = c->srv;
     struct srv_cmd_entry *e = srv_registry_find(&s->registry, argv[0].ptr, argv[0].len);
@@ -174,11 +174,23 @@ void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64
     }
     uint64_t errors_before = s->stats.error_replies;
     int64_t start = *clock_us;
-    e->cmd->proc(c, argc, argv);
+    if (e->cmd->flags & CMD_WRITE)
+        srv_call_write(c, e, argc, argv);
+    else
+        e->cmd->proc(c, argc, argv);
     *clock_us = srv_now_us();
     e->stats.usec += (uint64_t)(*clock_us - start);
     e->stats.calls++;
     if (s->stats.error_replies != errors_before)
         e->stats.failed_calls++;
     s->stats.commands_processed++;
+}
+
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+{
+    dispatch_one(c, argc, argv, clock_us);
+    /* Every request answers exactly once; a writer counts its answers so a
+     * failed turn commit can replace them (commit.c). */
+    if (c->flags & CLIENT_TURN_WRITER)
+        c->turn_replies++;
 }

@@ -71,6 +71,8 @@ void srv_apply_config(struct srv *s, int changed)
         srv_log_setup(s->cfg.loglevel, s->cfg.logfile);
     if (changed & SRV_CONFIG_CHANGED_MAXCLIENTS)
         adjust_open_files_limit(s);
+    if (changed & SRV_CONFIG_CHANGED_DURABILITY)
+        store_set_durability(s->store, (enum store_durability)s->cfg.durability);
 }
 
 void srv_request_shutdown(struct srv *s, const char *why)
@@ -112,13 +114,21 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct srv *s = arg;
     srv_stats_sample(s);
-    if (++s->cron_ticks % (1000 / CRON_INTERVAL_MS) == 0)
-        close_idle_clients(s, srv_now_ms());
+    if (++s->cron_ticks % (1000 / CRON_INTERVAL_MS) != 0)
+        return;
+    close_idle_clients(s, srv_now_ms());
+    if (s->cfg.durability == STORE_DURABILITY_RELAXED) {
+        int rc = store_sync(s->store);
+        if (rc != 0)
+            srv_log(SRV_LL_WARNING, "Store sync failed: %s", store_strerror(rc));
+    }
 }
 
-/* Finishes a loop turn: release replies, then free closed clients. */
+/* Finishes a loop turn: commit the turn's writes (group commit), release
+ * replies, then free closed clients. */
 static void before_sleep(struct srv *s)
 {
+    srv_commit_turn(s);
     struct client *c = s->pending_writes;
     s->pending_writes = NULL;
     while (c != NULL) {
@@ -174,7 +184,12 @@ static int srv_setup(struct srv *s)
         srv_log(SRV_LL_WARNING, "Can't open the data directory %s: %s", s->cfg.dir, store_strerror(rc));
         return -1;
     }
-    srv_log(SRV_LL_NOTICE, "Node id %s, data directory %s", store_node_id(s->store), s->cfg.dir);
+    if ((rc = store_set_durability(s->store, (enum store_durability)s->cfg.durability)) != 0) {
+        srv_log(SRV_LL_WARNING, "Can't set the durability mode: %s", store_strerror(rc));
+        return -1;
+    }
+    srv_log(SRV_LL_NOTICE, "Node id %s, data directory %s, durability %s", store_node_id(s->store),
+            s->cfg.dir, s->cfg.durability == 0 ? "strict" : s->cfg.durability == 1 ? "relaxed" : "none");
     if (srv_registry_init(&s->registry) != 0) {
         srv_log(SRV_LL_WARNING, "Out of memory building the command table");
         return -1;
@@ -194,6 +209,8 @@ static int srv_setup(struct srv *s)
 
 static void srv_teardown(struct srv *s)
 {
+    if (s->store)
+        srv_commit_turn(s);
     while (s->clients_head)
         client_free(s->clients_head);
     srv_net_close_listeners(s);

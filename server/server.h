@@ -92,6 +92,7 @@ struct srv {
     size_t blocked_clients;
     struct client *pending_writes;  /* clients with replies to flush */
     struct client *to_close;        /* clients to free after this turn */
+    struct client *turn_writers;    /* clients whose replies wait for the turn's commit */
     uint64_t next_client_id;
 
     uint64_t cron_ticks;
@@ -114,6 +115,7 @@ enum {
     CLIENT_PENDING_WRITE = 1 << 3,     /* on srv->pending_writes */
     CLIENT_WRITE_WAIT = 1 << 4,        /* EV_WRITE armed: socket was full */
     CLIENT_READ_PAUSED = 1 << 5,       /* not reading (shutdown) */
+    CLIENT_TURN_WRITER = 1 << 6,       /* on srv->turn_writers */
 };
 
 struct client {
@@ -135,6 +137,9 @@ struct client {
     struct client *prev, *next;     /* srv->clients list */
     struct client *next_pending;    /* srv->pending_writes list */
     struct client *next_close;      /* srv->to_close list */
+    struct client *next_writer;     /* srv->turn_writers list */
+    size_t turn_mark;         /* out.len before this turn's first write */
+    int turn_replies;         /* replies written since turn_mark */
 };
 
 /* ---- server.c: lifecycle and the loop ---- */
@@ -192,6 +197,15 @@ struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, 
  * ran it is advanced to when it ended, so a batch of requests needs one
  * clock read per command. */
 void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us);
+
+/* ---- commit.c: group commit ---- */
+/* Runs a write command inside its own store transaction, growing the map
+ * and re-running it when the map is full. */
+void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc,
+                    const struct resp_arg *argv);
+/* Commits the turn's writes; if that fails, every reply that depended on
+ * them is replaced by an error. Called before replies are flushed. */
+void srv_commit_turn(struct srv *s);
 
 /* ---- info.c ---- */
 /* Writes INFO's text for the given section names into a malloc'd string

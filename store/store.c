@@ -1,4 +1,5 @@
 #include "store.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,16 +11,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-/* Initial map size; later work grows it on MDB_MAP_FULL. */
-#define STORE_INITIAL_MAP_BYTES (64u * 1024u * 1024u)
-
-struct store {
-    MDB_env *env;
-    MDB_dbi meta;
-    MDB_dbi keys;
-    int lock_fd;
-    char node_id[STORE_NODE_ID_LEN + 1];
-};
+/* The map is address space, not disk: the data file grows only as pages
+ * are written. On 64-bit systems a 1 TiB map means the map never fills
+ * before the disk does; 32-bit systems start small and grow (txn.c). */
+#define STORE_INITIAL_MAP_BYTES (sizeof(size_t) >= 8 ? ((size_t)1 << 40) : ((size_t)64 << 20))
 
 static const char META_NODE_ID[] = "node_id";
 static const char META_SCHEMA[] = "schema_version";
@@ -32,7 +27,17 @@ const char *store_strerror(int code)
     case STORE_ERR_SCHEMA: return "data directory was written by a newer swarmlog (unknown schema version)";
     case STORE_ERR_CORRUPT: return "data directory metadata is malformed";
     case STORE_ERR_NOMEM: return "out of memory";
-    default: return mdb_strerror(code); /* LMDB codes and errno values */
+    case STORE_ERR_NOKEY: return "no such key";
+    case STORE_ERR_ID_SMALL: return "The ID specified in XADD is equal or smaller than the target stream top item";
+    case STORE_ERR_ID_ZERO: return "The ID specified in XADD must be greater than 0-0";
+    case STORE_ERR_ID_EXHAUSTED: return "The stream has exhausted the last possible ID, unable to add more items";
+    case STORE_ERR_SEQ_OVERFLOW: return "Elements are too large to be stored"; /* Redis's text */
+    case STORE_ERR_FULL: return "the data directory's disk is full";
+    case STORE_ERR_TOO_BIG: return "key too long (swarmlog keys are at most 480 bytes)";
+    default:
+        if (code < 0 && code > -4096)
+            return mdb_strerror(-code); /* a negated errno */
+        return mdb_strerror(code); /* LMDB codes and errno values */
     }
 }
 
@@ -103,7 +108,12 @@ static int init_meta(struct store *s)
     if (rc != 0)
         return rc;
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0)
+        (rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &s->streams)) != 0 ||
+        (rc = mdb_dbi_open(txn, "stream_nums", MDB_CREATE, &s->stream_nums)) != 0 ||
+        (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
+        (rc = mdb_dbi_open(txn, "by_lamport", MDB_CREATE, &s->by_lamport)) != 0 ||
+        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
+        (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0)
         goto fail;
 
     MDB_val val;
@@ -113,7 +123,8 @@ static int init_meta(struct store *s)
         unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
         if ((rc = make_node_id(s->node_id)) != 0 ||
             (rc = meta_put(txn, s->meta, META_SCHEMA, be, 4)) != 0 ||
-            (rc = meta_put(txn, s->meta, META_NODE_ID, s->node_id, STORE_NODE_ID_LEN)) != 0)
+            (rc = meta_put(txn, s->meta, META_NODE_ID, s->node_id, STORE_NODE_ID_LEN)) != 0 ||
+            (rc = store_log_load(s, txn)) != 0)
             goto fail;
         return mdb_txn_commit(txn);
     }
@@ -137,14 +148,20 @@ static int init_meta(struct store *s)
     }
     memcpy(s->node_id, val.mv_data, STORE_NODE_ID_LEN);
     s->node_id[STORE_NODE_ID_LEN] = '\0';
-    mdb_txn_abort(txn);
-    return 0;
+    if ((rc = store_log_load(s, txn)) != 0)
+        goto fail;
+    return mdb_txn_commit(txn);
 fail:
     mdb_txn_abort(txn);
     return rc;
 }
 
 int store_open(struct store **out, const char *dir)
+{
+    return store_open_sized(out, dir, 0);
+}
+
+int store_open_sized(struct store **out, const char *dir, size_t initial_map)
 {
     struct store *s = calloc(1, sizeof(*s));
     if (s == NULL)
@@ -156,7 +173,7 @@ int store_open(struct store **out, const char *dir)
     if ((rc = mdb_env_create(&s->env)) != 0)
         goto fail;
     if ((rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
-        (rc = mdb_env_set_mapsize(s->env, STORE_INITIAL_MAP_BYTES)) != 0 ||
+        (rc = mdb_env_set_mapsize(s->env, initial_map ? initial_map : STORE_INITIAL_MAP_BYTES)) != 0 ||
         (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644)) != 0 ||
         (rc = init_meta(s)) != 0)
         goto fail;
@@ -171,6 +188,10 @@ void store_close(struct store *s)
 {
     if (s == NULL)
         return;
+    if (s->cmd != NULL)
+        mdb_txn_abort(s->cmd);
+    if (s->turn != NULL)
+        mdb_txn_abort(s->turn);
     if (s->env != NULL)
         mdb_env_close(s->env);
     if (s->lock_fd > 0)
@@ -186,12 +207,14 @@ const char *store_node_id(const struct store *s)
 int store_key_count(struct store *s, uint64_t *out)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
     if (rc != 0)
         return rc;
     MDB_stat st;
     rc = mdb_stat(txn, s->keys, &st);
-    mdb_txn_abort(txn);
+    if (own)
+        mdb_txn_abort(txn);
     if (rc == 0)
         *out = st.ms_entries;
     return rc;

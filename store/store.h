@@ -20,16 +20,44 @@ enum {
     STORE_ERR_SCHEMA = -30002,  /* written by a newer, unknown schema version */
     STORE_ERR_CORRUPT = -30003, /* meta record malformed */
     STORE_ERR_NOMEM = -30004,
+    STORE_ERR_NOKEY = -30005,       /* the key does not exist */
+    STORE_ERR_ID_SMALL = -30006,    /* XADD ID equal or smaller than the key's top */
+    STORE_ERR_ID_ZERO = -30007,     /* XADD ID 0-0 */
+    STORE_ERR_ID_EXHAUSTED = -30008,/* the key's last ID is max-max */
+    STORE_ERR_FULL = -30009,        /* disk full: nothing of the command stored */
+    STORE_ERR_TOO_BIG = -30010,     /* a record beyond the store's limits */
+    STORE_ERR_SEQ_OVERFLOW = -30011,/* XADD ms-* when the key's last ID is ms-max */
+};
+
+enum store_durability {
+    STORE_DURABILITY_STRICT = 0,  /* fsync at every turn commit */
+    STORE_DURABILITY_RELAXED = 1, /* no fsync at commit; store_sync() once a second */
+    STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
+
+/* A stream entry ID, <ms>-<seq>. */
+struct store_id {
+    uint64_t ms, seq;
+};
+
+/* Binary-safe bytes. */
+struct store_bytes {
+    const char *ptr;
+    size_t len;
+};
 
 /* Opens (creating if needed) the store in directory `dir`, which must
  * exist. Takes an exclusive lock on the directory for the life of the
  * store; a second opener gets STORE_ERR_LOCKED. On the first open a node id
  * is generated and persisted. Returns 0 and *out, or an error code. */
 int store_open(struct store **out, const char *dir);
+
+/* As store_open, with the initial map size in bytes (0 = the default
+ * 64 MiB). The map grows on demand either way; tests use a small one. */
+int store_open_sized(struct store **out, const char *dir, size_t initial_map);
 
 /* Closes the environment and releases the lock. NULL is allowed. */
 void store_close(struct store *s);
@@ -40,6 +68,112 @@ const char *store_node_id(const struct store *s);
 
 /* Number of keys in the keyspace. Returns 0 and *out, or an error code. */
 int store_key_count(struct store *s, uint64_t *out);
+
+/* ---- durability and transactions ---- */
+
+/* Sets the durability mode (takes effect at the next turn commit). */
+int store_set_durability(struct store *s, enum store_durability d);
+/* Flushes to disk now (relaxed mode calls it once a second). */
+int store_sync(struct store *s);
+
+/* Begins a command's transaction (and the turn's, if none is open).
+ * Returns 0 or an error code. Every store_cmd_begin is paired with exactly
+ * one store_cmd_commit or store_cmd_abort. */
+int store_cmd_begin(struct store *s);
+/* Keeps the command's writes in the turn. Returns 0 or an error code (then
+ * the command's writes are dropped, the turn's earlier ones kept). */
+int store_cmd_commit(struct store *s);
+/* Drops the command's writes; the turn's earlier writes are kept. */
+void store_cmd_abort(struct store *s);
+/* Makes the turn's writes durable (per the durability mode) and ends the
+ * turn. Returns 0 (also when no turn was open) or an error code, in which
+ * case none of the turn's writes are stored. */
+int store_turn_commit(struct store *s);
+/* 1 if the open turn holds writes not yet committed. */
+int store_turn_dirty(const struct store *s);
+/* 1 if the current command failed because the map is full. The caller
+ * aborts the command, calls store_grow() and runs the command again. */
+int store_cmd_map_full(const struct store *s);
+/* Commits the open turn (as store_turn_commit) and doubles the map size.
+ * Returns 0, or an error code (e.g. STORE_ERR_FULL: the disk is full). */
+int store_grow(struct store *s);
+
+/* ---- streams (inside store_cmd_begin/commit) ---- */
+
+enum store_id_mode { STORE_ID_EXPLICIT, STORE_ID_AUTO_SEQ, STORE_ID_AUTO };
+enum store_trim { STORE_TRIM_NONE, STORE_TRIM_MAXLEN, STORE_TRIM_MINID };
+
+/* Trimming, as XADD's and XTRIM's MAXLEN/MINID [=|~] threshold [LIMIT n]. */
+struct store_trim_spec {
+    enum store_trim strategy;
+    int approx;            /* '~': only whole nodes of 100 entries, at most limit entries */
+    uint64_t maxlen;
+    struct store_id minid;
+    long long limit;       /* -1: default (100 * 10 when approx, none when exact) */
+};
+
+struct store_xadd_req {
+    struct store_bytes key;
+    int nomkstream;                 /* missing key: STORE_ERR_NOKEY, nothing stored */
+    enum store_id_mode id_mode;
+    struct store_id id;             /* EXPLICIT: the ID; AUTO_SEQ: id.ms */
+    const struct store_bytes *fields; /* field, value, field, value ... */
+    size_t nfields;                 /* even, >= 2 */
+    struct store_trim_spec trim;
+    uint64_t now_ms;                /* wall clock for '*' IDs */
+    uint64_t now_us;                /* event timestamp */
+};
+
+/* Appends one entry to a key: one event of the node's source stream (next
+ * offset, lamport+1) and its place in the key view. Then trims if asked.
+ * Returns 0 with *id_out, or STORE_ERR_NOKEY / _ID_SMALL / _ID_ZERO /
+ * _ID_EXHAUSTED (nothing stored) or another error code. */
+int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_id *id_out);
+
+/* Number of entries in key (0 when missing). */
+int store_xlen(struct store *s, struct store_bytes key, uint64_t *len);
+
+/* Entries trimmed from key per spec (removed from the key view; the events
+ * stay in the log). *removed = 0 for a missing key. */
+int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim_spec *spec,
+                uint64_t *removed);
+
+/* Deletes the given IDs from key; *deleted counts those that existed. */
+int store_xdel(struct store *s, struct store_bytes key, const struct store_id *ids, size_t n,
+               uint64_t *deleted);
+
+/* Called once per entry of a range, in order. Return 0 to go on, nonzero
+ * to stop. fields points into LMDB pages: valid only during the call. */
+typedef int (*store_entry_fn)(void *ctx, struct store_id id, const struct store_bytes *fields,
+                              size_t nfields);
+
+/* Visits entries of key with start <= id <= end (both inclusive), ascending,
+ * or descending when rev, at most count (count < 0: all). Returns the number
+ * visited (>= 0) or a negative error code. A missing key visits nothing. */
+long long store_range(struct store *s, struct store_bytes key, struct store_id start,
+                      struct store_id end, int rev, long long count, store_entry_fn fn, void *ctx);
+
+/* ---- keyspace ---- */
+
+/* 1 if key exists, 0 if not, or a negative error code. */
+int store_exists(struct store *s, struct store_bytes key);
+/* Deletes key and its entries (the events stay in the log). 1 if it
+ * existed, 0 if not, or a negative error code. */
+int store_del(struct store *s, struct store_bytes key);
+
+/* Key state, for XINFO STREAM and XADD checks. */
+struct store_key_info {
+    uint64_t length;
+    struct store_id last_id;          /* last generated ID */
+    struct store_id max_deleted_id;
+    uint64_t entries_added;
+    struct store_id first_id;         /* 0-0 when empty */
+};
+/* Returns 0 with *info, STORE_ERR_NOKEY, or an error code. */
+int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info);
+
+/* The node's event log: next offset of its source stream and its clock. */
+int store_log_head(struct store *s, uint64_t *next_offset, uint64_t *lamport);
 
 /* Bytes used by the environment's data file (pages in use x page size) and
  * its configured map size, for INFO. Returns 0 or an error code. */

@@ -179,13 +179,14 @@ Test(config_defaults, config_get_star_lists_every_option_in_table_order)
 {
     struct got g = { 0 };
     static const char *const names[] = { "port", "bind", "dir", "requirepass", "maxclients",
-        "timeout", "loglevel", "logfile", "proto-max-bulk-len", "client-query-buffer-limit" };
+        "timeout", "loglevel", "logfile", "proto-max-bulk-len", "client-query-buffer-limit",
+        "durability" };
     static const char *const values[] = { "6379", "127.0.0.1 ::1", "./swarmlog-data", "", "10000",
-        "0", "notice", "", "536870912", "1073741824" };
+        "0", "notice", "", "536870912", "1073741824", "strict" };
 
-    cr_assert_eq(srv_config_get(&cfg, "*", 1, collect, &g), 10);
-    cr_assert_eq(g.n, 10);
-    for (int i = 0; i < 10; i++) {
+    cr_assert_eq(srv_config_get(&cfg, "*", 1, collect, &g), 11);
+    cr_assert_eq(g.n, 11);
+    for (int i = 0; i < 11; i++) {
         cr_assert_str_eq(g.names[i], names[i]);
         cr_assert_str_eq(g.values[i], values[i], "value of %s", names[i]);
     }

@@ -1,0 +1,234 @@
+/* cmd_stream.c — XADD, XLEN, XRANGE, XREVRANGE, XTRIM, XDEL: parse the
+ * arguments (stream_args.c), make one store call, write one reply. */
+#include "server.h"
+#include "args.h"
+#include "commands.h"
+#include "reply.h"
+#include "store.h"
+#include "stream_args.h"
+
+#include <stdlib.h>
+#include <sys/time.h>
+
+static struct store_bytes key_of(const struct resp_arg *a)
+{
+    return (struct store_bytes){ a->ptr, a->len };
+}
+
+static void reply_store_error(struct client *c, int rc)
+{
+    reply_errorf(c, "%s", store_strerror(rc));
+}
+
+static void reply_id(struct client *c, struct store_id id)
+{
+    char buf[48];
+    int n = xid_format(id, buf);
+    reply_bulk(c, buf, (size_t)n);
+}
+
+static struct store_trim_spec trim_spec(const struct xtrim_args *t)
+{
+    static const enum store_trim strategies[] = {
+        [XTRIM_NONE] = STORE_TRIM_NONE, [XTRIM_MAXLEN] = STORE_TRIM_MAXLEN, [XTRIM_MINID] = STORE_TRIM_MINID,
+    };
+    return (struct store_trim_spec){ .strategy = strategies[t->strategy], .approx = t->approx,
+                                     .maxlen = t->maxlen > 0 ? (uint64_t)t->maxlen : 0,
+                                     .minid = t->minid, .limit = t->limit };
+}
+
+void cmd_xadd(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct xadd_args a;
+    if (xadd_parse_or_reply(c, argc, argv, &a) != 0)
+        return;
+    size_t nfields = (size_t)(argc - a.field_pos);
+    struct store_bytes *fields = malloc(nfields * sizeof(*fields));
+    if (fields == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < nfields; i++)
+        fields[i] = key_of(&argv[a.field_pos + (int)i]);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    static const enum store_id_mode modes[] = {
+        [XID_EXPLICIT] = STORE_ID_EXPLICIT, [XID_AUTO_SEQ] = STORE_ID_AUTO_SEQ, [XID_AUTO] = STORE_ID_AUTO,
+    };
+    struct store_xadd_req req = {
+        .key = key_of(&argv[1]), .nomkstream = a.nomkstream, .id_mode = modes[a.id_mode], .id = a.id,
+        .fields = fields, .nfields = nfields, .trim = trim_spec(&a.trim),
+        .now_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
+        .now_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec,
+    };
+    struct store_id id;
+    int rc = store_xadd(c->srv->store, &req, &id);
+    free(fields);
+    if (rc == 0)
+        reply_id(c, id);
+    else if (rc == STORE_ERR_NOKEY)
+        reply_null(c);
+    else
+        reply_store_error(c, rc);
+}
+
+void cmd_xlen(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    uint64_t len = 0;
+    int rc = store_xlen(c->srv->store, key_of(&argv[1]), &len);
+    if (rc != 0)
+        reply_store_error(c, rc);
+    else
+        reply_int(c, (long long)len);
+}
+
+static int reply_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n)
+{
+    struct client *c = ctx;
+    reply_array(c, 2);
+    reply_id(c, id);
+    reply_array(c, n);
+    for (size_t i = 0; i < n; i++)
+        reply_bulk(c, fields[i].ptr, fields[i].len);
+    return 0;
+}
+
+/* XRANGE key start end [COUNT n] and XREVRANGE key end start [COUNT n]. */
+static void range_command(struct client *c, int argc, const struct resp_arg *argv, int rev)
+{
+    struct store_id start, end;
+    if (xrange_bound_or_reply(c, &argv[rev ? 3 : 2], 0, &start) != 0 ||
+        xrange_bound_or_reply(c, &argv[rev ? 2 : 3], 1, &end) != 0)
+        return;
+    long long count = -1;
+    for (int j = 4; j < argc; j++) {
+        if (arg_is(&argv[j], "count") && j + 1 < argc) {
+            if (arg_to_ll_or_reply(c, &argv[++j], &count, NULL) != 0)
+                return;
+            if (count < 0)
+                count = 0;
+        } else {
+            reply_error_syntax(c);
+            return;
+        }
+    }
+    if (count == 0) {
+        /* Redis 7.0: an empty array for a missing key, else a null one. */
+        int exists = store_exists(c->srv->store, key_of(&argv[1]));
+        if (exists < 0)
+            reply_store_error(c, exists);
+        else if (exists)
+            reply_null_array(c);
+        else
+            reply_array(c, 0);
+        return;
+    }
+    size_t mark = reply_defer(c);
+    long long n = store_range(c->srv->store, key_of(&argv[1]), start, end, rev, count, reply_entry, c);
+    if (n < 0) {
+        c->out.len = mark;
+        reply_store_error(c, (int)n);
+        return;
+    }
+    reply_set_deferred_array(c, mark, (size_t)n);
+}
+
+void cmd_xrange(struct client *c, int argc, const struct resp_arg *argv)
+{
+    range_command(c, argc, argv, 0);
+}
+
+void cmd_xrevrange(struct client *c, int argc, const struct resp_arg *argv)
+{
+    range_command(c, argc, argv, 1);
+}
+
+void cmd_xtrim(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct xtrim_args t;
+    if (xtrim_parse_or_reply(c, argc, argv, &t) != 0)
+        return;
+    struct store_trim_spec spec = trim_spec(&t);
+    uint64_t removed = 0;
+    int rc = store_xtrim(c->srv->store, key_of(&argv[1]), &spec, &removed);
+    if (rc != 0)
+        reply_store_error(c, rc);
+    else
+        reply_int(c, (long long)removed);
+}
+
+void cmd_xdel(struct client *c, int argc, const struct resp_arg *argv)
+{
+    /* As Redis: a missing key answers 0 before the IDs are looked at. */
+    int exists = store_exists(c->srv->store, key_of(&argv[1]));
+    if (exists <= 0) {
+        if (exists < 0)
+            reply_store_error(c, exists);
+        else
+            reply_int(c, 0);
+        return;
+    }
+    size_t n = (size_t)(argc - 2);
+    struct store_id *ids = malloc(n * sizeof(*ids));
+    if (ids == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    /* Every ID is checked before anything is deleted, as Redis does. */
+    for (size_t i = 0; i < n; i++) {
+        if (xid_parse(&argv[2 + i], 0, &ids[i]) != 0) {
+            reply_error(c, "Invalid stream ID specified as stream command argument");
+            free(ids);
+            return;
+        }
+    }
+    uint64_t deleted = 0;
+    int rc = store_xdel(c->srv->store, key_of(&argv[1]), ids, n, &deleted);
+    free(ids);
+    if (rc != 0)
+        reply_store_error(c, rc);
+    else
+        reply_int(c, (long long)deleted);
+}
+
+/* ---- keyspace ---- */
+
+void cmd_exists(struct client *c, int argc, const struct resp_arg *argv)
+{
+    long long n = 0;
+    for (int i = 1; i < argc; i++) {
+        int rc = store_exists(c->srv->store, key_of(&argv[i]));
+        if (rc < 0) {
+            reply_store_error(c, rc);
+            return;
+        }
+        n += rc;
+    }
+    reply_int(c, n);
+}
+
+void cmd_type(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    int rc = store_exists(c->srv->store, key_of(&argv[1]));
+    if (rc < 0)
+        reply_store_error(c, rc);
+    else
+        reply_simple(c, rc ? "stream" : "none");
+}
+
+/* DEL and UNLINK: LMDB frees pages at commit, so both delete at once. */
+void cmd_del(struct client *c, int argc, const struct resp_arg *argv)
+{
+    long long n = 0;
+    for (int i = 1; i < argc; i++) {
+        int rc = store_del(c->srv->store, key_of(&argv[i]));
+        if (rc < 0) {
+            reply_store_error(c, rc);
+            return;
+        }
+        n += rc;
+    }
+    reply_int(c, n);
+}

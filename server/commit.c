@@ -1,0 +1,82 @@
+/* commit.c — group commit. The commands of one loop turn share one store
+ * transaction; each write command runs in a nested one. The turn commits in
+ * before_sleep() before any reply is flushed, so a client never sees an
+ * acknowledgement of a write that is not (per `durability`) on disk. */
+#include "server.h"
+#include "commands.h"
+#include "log.h"
+#include "reply.h"
+#include "store.h"
+
+#define GROW_ATTEMPTS 8
+
+static void note_writer(struct client *c)
+{
+    if (c->flags & CLIENT_TURN_WRITER)
+        return;
+    c->flags |= CLIENT_TURN_WRITER;
+    c->turn_mark = c->out.len;
+    c->turn_replies = 0;
+    c->next_writer = c->srv->turn_writers;
+    c->srv->turn_writers = c;
+}
+
+static void reply_store_error(struct client *c, int rc)
+{
+    reply_errorf(c, "%s", store_strerror(rc));
+}
+
+void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, const struct resp_arg *argv)
+{
+    struct store *st = c->srv->store;
+    note_writer(c);
+    for (int attempt = 0;; attempt++) {
+        size_t mark = c->out.len;
+        int rc = store_cmd_begin(st);
+        if (rc != 0) {
+            reply_store_error(c, rc);
+            return;
+        }
+        uint64_t errors = c->srv->stats.error_replies;
+        e->cmd->proc(c, argc, argv);
+        if (!store_cmd_map_full(st)) {
+            /* A command that answered an error stores nothing. */
+            if (c->srv->stats.error_replies != errors)
+                store_cmd_abort(st);
+            else if ((rc = store_cmd_commit(st)) != 0) {
+                c->out.len = mark;
+                reply_store_error(c, rc);
+            }
+            return;
+        }
+        /* The map is full: forget this attempt's reply, grow, run again. */
+        store_cmd_abort(st);
+        c->out.len = mark;
+        if (attempt == GROW_ATTEMPTS || (rc = store_grow(st)) != 0) {
+            srv_log(SRV_LL_WARNING, "Can't grow the store: %s", store_strerror(rc ? rc : STORE_ERR_FULL));
+            reply_store_error(c, rc ? rc : STORE_ERR_FULL);
+            return;
+        }
+        srv_log(SRV_LL_NOTICE, "Store map grown for a larger dataset");
+    }
+}
+
+void srv_commit_turn(struct srv *s)
+{
+    int rc = store_turn_commit(s->store);
+    if (rc != 0)
+        srv_log(SRV_LL_WARNING, "Store commit failed, the turn's writes are refused: %s", store_strerror(rc));
+    struct client *c;
+    while ((c = s->turn_writers) != NULL) {
+        s->turn_writers = c->next_writer;
+        c->flags &= ~CLIENT_TURN_WRITER;
+        if (rc == 0)
+            continue;
+        /* Replace every reply since this turn's first write by the error:
+         * the batch is refused as a whole. */
+        int n = c->turn_replies;
+        c->out.len = c->turn_mark;
+        for (int i = 0; i < n; i++)
+            reply_store_error(c, rc);
+    }
+}

@@ -1,0 +1,90 @@
+/* store_internal.h — shared by the store's files; not for other modules. */
+#ifndef SWARMLOG_STORE_INTERNAL_H
+#define SWARMLOG_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Keys longer than this do not fit an LMDB key (511 bytes by default) with
+ * room to spare; they are refused with STORE_ERR_TOO_BIG. */
+#define STORE_KEY_MAX 480
+/* Redis's stream-node-max-entries: '~' trimming removes whole nodes. */
+#define STORE_NODE_ENTRIES 100
+
+struct store {
+    MDB_env *env;
+    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries;
+    int lock_fd;
+    enum store_durability durability;
+    MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
+    MDB_txn *cmd;    /* the command's nested transaction, or NULL */
+    int turn_dirty;
+    int map_full;    /* an operation hit MDB_MAP_FULL in this command */
+    /* the node's source stream, mirrored from LMDB for the open turn */
+    uint32_t own_stream;
+    uint64_t next_offset, lamport;
+    char node_id[STORE_NODE_ID_LEN + 1];
+};
+
+/* The transaction operations run in: the command's, else the turn's. NULL
+ * when neither is open (then readers open a read-only one). */
+MDB_txn *store_txn(struct store *s);
+
+/* Runs a read: uses the open transaction or a temporary read-only one.
+ * *own tells the caller to abort it when done. */
+int store_read_txn(struct store *s, MDB_txn **txn, int *own);
+
+/* Maps an LMDB result to a store code, recording MDB_MAP_FULL so the
+ * server can grow the map and retry the command. */
+int store_rc(struct store *s, int rc);
+
+/* Big-endian fixed-width integers, so LMDB's byte order is numeric order. */
+static inline void be64_put(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static inline uint64_t be64_get(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline void be32_put(unsigned char *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static inline uint32_t be32_get(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* The internal number of a key (stream.c): 0, MDB_NOTFOUND, or a code. */
+int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum);
+
+/* Event log (log.c). */
+int store_log_load(struct store *s, MDB_txn *txn);
+/* Appends an event of the node's own stream. *offset receives its offset. */
+struct store_event_in {
+    struct store_bytes key;
+    struct store_id entry_id;
+    const struct store_bytes *fields;
+    size_t nfields;
+    uint64_t timestamp_us;
+};
+int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
+                     uint32_t *stream, uint64_t *offset);
+/* Decodes the payload of an event record: fills up to max fields, returns
+ * the number of fields (may exceed max: call again with more room), or -1
+ * for a malformed record. */
+long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, size_t max);
+int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t offset, MDB_val *rec);
+
+#endif

@@ -1,0 +1,479 @@
+/* stream.c — Redis key views over the event log.
+ *
+ * keys:    key name -> key record (keynum, length, last ID, max deleted ID,
+ *          entries added, current node and its fill)
+ * entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset |
+ *          be64 node
+ * An entry's fields live in its event (log.c); the view only points at it.
+ * `node` numbers emulate Redis's 100-entry stream nodes, so that '~'
+ * trimming removes what Redis would remove. */
+#include "store.h"
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEYREC_SIZE (9 * 8)
+#define ENTRY_KEY 24
+#define ENTRY_VAL 20
+#define APPROX_DEFAULT_LIMIT (100 * STORE_NODE_ENTRIES)
+
+static const char META_NEXT_KEYNUM[] = "next_keynum";
+
+struct keyrec {
+    uint64_t keynum, length, entries_added, node, node_fill;
+    struct store_id last_id, max_deleted;
+};
+
+static int id_cmp(struct store_id a, struct store_id b)
+{
+    if (a.ms != b.ms)
+        return a.ms < b.ms ? -1 : 1;
+    return a.seq < b.seq ? -1 : a.seq > b.seq;
+}
+
+static void keyrec_encode(const struct keyrec *r, unsigned char *p)
+{
+    const uint64_t v[9] = { r->keynum, r->length, r->last_id.ms, r->last_id.seq, r->max_deleted.ms,
+                            r->max_deleted.seq, r->entries_added, r->node, r->node_fill };
+    for (int i = 0; i < 9; i++)
+        be64_put(p + 8 * i, v[i]);
+}
+
+static int keyrec_decode(const MDB_val *v, struct keyrec *r)
+{
+    if (v->mv_size != KEYREC_SIZE)
+        return STORE_ERR_CORRUPT;
+    const unsigned char *p = v->mv_data;
+    uint64_t x[9];
+    for (int i = 0; i < 9; i++)
+        x[i] = be64_get(p + 8 * i);
+    *r = (struct keyrec){ .keynum = x[0], .length = x[1], .last_id = { x[2], x[3] },
+                          .max_deleted = { x[4], x[5] }, .entries_added = x[6], .node = x[7],
+                          .node_fill = x[8] };
+    return 0;
+}
+
+/* The LMDB key of a Redis key: a 'k' byte, then the name (so that "" is a
+ * valid key too). buf holds STORE_KEY_MAX + 1 bytes. */
+static MDB_val key_val(struct store_bytes key, unsigned char *buf)
+{
+    buf[0] = 'k';
+    memcpy(buf + 1, key.ptr, key.len);
+    return (MDB_val){ key.len + 1, buf };
+}
+
+/* Returns 0 with *r, MDB_NOTFOUND, STORE_ERR_TOO_BIG or an LMDB code. */
+static int key_get(struct store *s, MDB_txn *txn, struct store_bytes key, struct keyrec *r)
+{
+    unsigned char buf[STORE_KEY_MAX + 1];
+    if (key.len > STORE_KEY_MAX)
+        return STORE_ERR_TOO_BIG;
+    MDB_val k = key_val(key, buf), v;
+    int rc = mdb_get(txn, s->keys, &k, &v);
+    return rc ? rc : keyrec_decode(&v, r);
+}
+
+int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum)
+{
+    struct keyrec r;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == 0)
+        *keynum = r.keynum;
+    return rc;
+}
+
+static int key_put(struct store *s, MDB_txn *txn, struct store_bytes key, const struct keyrec *r)
+{
+    unsigned char buf[STORE_KEY_MAX + 1], rec[KEYREC_SIZE];
+    keyrec_encode(r, rec);
+    MDB_val k = key_val(key, buf), v = { KEYREC_SIZE, rec };
+    return mdb_put(txn, s->keys, &k, &v, 0);
+}
+
+static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
+{
+    MDB_val k = { sizeof(META_NEXT_KEYNUM) - 1, (void *)META_NEXT_KEYNUM }, v;
+    uint64_t next = 1;
+    int rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        next = be64_get(v.mv_data);
+    else if (rc != MDB_NOTFOUND)
+        return rc ? rc : STORE_ERR_CORRUPT;
+    unsigned char buf[8];
+    be64_put(buf, next + 1);
+    v.mv_size = 8;
+    v.mv_data = buf;
+    if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
+        return rc;
+    *r = (struct keyrec){ .keynum = next };
+    return 0;
+}
+
+static void entry_key(unsigned char *p, uint64_t keynum, struct store_id id)
+{
+    be64_put(p, keynum);
+    be64_put(p + 8, id.ms);
+    be64_put(p + 16, id.seq);
+}
+
+static struct store_id entry_id_of(const MDB_val *k)
+{
+    const unsigned char *p = k->mv_data;
+    return (struct store_id){ be64_get(p + 8), be64_get(p + 16) };
+}
+
+static int entry_in_key(const MDB_val *k, uint64_t keynum)
+{
+    return k->mv_size == ENTRY_KEY && be64_get(k->mv_data) == keynum;
+}
+
+/* The ID XADD gives the new entry, by Redis's streamAppendItem rules. */
+static int next_id(const struct keyrec *r, const struct store_xadd_req *req, struct store_id *id)
+{
+    struct store_id last = r->last_id;
+    if (req->id_mode == STORE_ID_EXPLICIT) {
+        *id = req->id;
+    } else if (req->id_mode == STORE_ID_AUTO_SEQ) {
+        if (last.ms == req->id.ms) {
+            if (last.seq == UINT64_MAX)
+                return STORE_ERR_SEQ_OVERFLOW;
+            *id = (struct store_id){ last.ms, last.seq + 1 };
+        } else {
+            *id = (struct store_id){ req->id.ms, 0 };
+        }
+    } else if (req->now_ms > last.ms) {
+        *id = (struct store_id){ req->now_ms, 0 };
+    } else if (last.seq == UINT64_MAX) {
+        *id = (struct store_id){ last.ms + 1, 0 };
+    } else {
+        *id = (struct store_id){ last.ms, last.seq + 1 };
+    }
+    return id_cmp(*id, last) <= 0 ? STORE_ERR_ID_SMALL : 0;
+}
+
+/* Node of the key's newest entry, or UINT64_MAX when the key is empty. */
+static int tail_node(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node)
+{
+    MDB_cursor *cur;
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, keynum, (struct store_id){ UINT64_MAX, UINT64_MAX });
+    MDB_val k = { ENTRY_KEY, kb }, v;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && entry_in_key(&k, keynum) && id_cmp(entry_id_of(&k), (struct store_id){ UINT64_MAX, UINT64_MAX }) == 0)
+        ; /* the max-max entry itself is the tail */
+    else
+        rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+    *node = UINT64_MAX;
+    if (rc == 0 && entry_in_key(&k, keynum) && v.mv_size == ENTRY_VAL)
+        *node = be64_get((const unsigned char *)v.mv_data + 12);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Picks the Redis node the new entry lands in: a new node when the current
+ * one holds 100 entries or has none left alive. */
+static int assign_node(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t *node)
+{
+    uint64_t tail;
+    int rc = tail_node(s, txn, r->keynum, &tail);
+    if (rc != 0)
+        return rc;
+    if (r->entries_added == 0 || r->node_fill >= STORE_NODE_ENTRIES || tail != r->node) {
+        r->node = r->entries_added == 0 ? 0 : r->node + 1;
+        r->node_fill = 0;
+    }
+    r->node_fill++;
+    *node = r->node;
+    return 0;
+}
+
+static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
+                    uint64_t *removed);
+
+static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *req, struct store_id *out)
+{
+    struct keyrec r;
+    int rc = key_get(s, txn, req->key, &r);
+    if (rc == MDB_NOTFOUND) {
+        if (req->nomkstream)
+            return STORE_ERR_NOKEY;
+        rc = key_create(s, txn, &r);
+    }
+    if (rc != 0)
+        return rc;
+    if (r.last_id.ms == UINT64_MAX && r.last_id.seq == UINT64_MAX)
+        return STORE_ERR_ID_EXHAUSTED;
+    struct store_id id;
+    uint64_t node, offset, trimmed;
+    uint32_t stream;
+    if ((rc = next_id(&r, req, &id)) != 0 || (rc = assign_node(s, txn, &r, &node)) != 0)
+        return rc;
+    struct store_event_in ev = { req->key, id, req->fields, req->nfields, req->now_us };
+    if ((rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
+        return rc;
+    unsigned char kb[ENTRY_KEY], vb[ENTRY_VAL];
+    entry_key(kb, r.keynum, id);
+    be32_put(vb, stream);
+    be64_put(vb + 4, offset);
+    be64_put(vb + 12, node);
+    MDB_val k = { ENTRY_KEY, kb }, v = { ENTRY_VAL, vb };
+    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0)
+        return rc;
+    r.length++;
+    r.entries_added++;
+    r.last_id = id;
+    if ((rc = trim_key(s, txn, &r, &req->trim, &trimmed)) != 0 || (rc = key_put(s, txn, req->key, &r)) != 0)
+        return rc;
+    *out = id;
+    return 0;
+}
+
+int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_id *id_out)
+{
+    MDB_txn *txn = store_txn(s);
+    if (txn == NULL)
+        return EINVAL;
+    return store_rc(s, xadd_in(s, txn, req, id_out));
+}
+
+/* ---- trimming ---- */
+
+/* Deletes the first n entries of the key. */
+static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
+    for (uint64_t i = 0; rc == 0 && i < n; i++) {
+        MDB_val k = { ENTRY_KEY, kb }, v;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && !entry_in_key(&k, r->keynum))
+            rc = MDB_NOTFOUND;
+        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0)
+            r->length--;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
+}
+
+/* Counts the live entries of the oldest node (*n) and its newest ID. */
+static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, uint64_t *n,
+                       struct store_id *last)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
+    MDB_val k = { ENTRY_KEY, kb }, v;
+    uint64_t node = 0;
+    *n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && entry_in_key(&k, r->keynum);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint64_t this_node = be64_get((const unsigned char *)v.mv_data + 12);
+        if (*n > 0 && this_node != node)
+            break;
+        node = this_node;
+        *last = entry_id_of(&k);
+        (*n)++;
+    }
+    mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
+}
+
+/* The number of oldest entries below minid (exact MINID). */
+static int count_below(struct store *s, MDB_txn *txn, const struct keyrec *r, struct store_id minid,
+                       uint64_t *n)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
+    MDB_val k = { ENTRY_KEY, kb }, v;
+    *n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && entry_in_key(&k, r->keynum) && id_cmp(entry_id_of(&k), minid) < 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        (*n)++;
+    mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
+}
+
+/* '~': whole nodes only, oldest first, as Redis's streamTrim. */
+static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
+                       uint64_t *removed)
+{
+    uint64_t limit = t->limit < 0 ? APPROX_DEFAULT_LIMIT : (uint64_t)t->limit;
+    while (r->length > 0) {
+        uint64_t n;
+        struct store_id last = { 0, 0 };
+        int rc = oldest_node(s, txn, r, &n, &last);
+        if (rc != 0)
+            return rc;
+        if (n == 0 || (limit && *removed + n > limit))
+            break;
+        int remove = t->strategy == STORE_TRIM_MAXLEN ? r->length - n >= t->maxlen
+                                                      : id_cmp(last, t->minid) < 0;
+        if (!remove)
+            break;
+        if ((rc = delete_oldest(s, txn, r, n)) != 0)
+            return rc;
+        *removed += n;
+    }
+    return 0;
+}
+
+static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
+                    uint64_t *removed)
+{
+    *removed = 0;
+    if (t->strategy == STORE_TRIM_NONE)
+        return 0;
+    if (t->approx)
+        return trim_approx(s, txn, r, t, removed);
+    uint64_t n = 0;
+    if (t->strategy == STORE_TRIM_MAXLEN)
+        n = r->length > t->maxlen ? r->length - t->maxlen : 0;
+    else {
+        int rc = count_below(s, txn, r, t->minid, &n);
+        if (rc != 0)
+            return rc;
+    }
+    *removed = n;
+    return n ? delete_oldest(s, txn, r, n) : 0;
+}
+
+int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim_spec *spec, uint64_t *removed)
+{
+    MDB_txn *txn = store_txn(s);
+    struct keyrec r;
+    *removed = 0;
+    if (txn == NULL)
+        return EINVAL;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && (rc = trim_key(s, txn, &r, spec, removed)) == 0 && *removed)
+        rc = key_put(s, txn, key, &r);
+    return store_rc(s, rc);
+}
+
+/* ---- deletion and reads ---- */
+
+int store_xdel(struct store *s, struct store_bytes key, const struct store_id *ids, size_t n, uint64_t *deleted)
+{
+    MDB_txn *txn = store_txn(s);
+    struct keyrec r;
+    *deleted = 0;
+    if (txn == NULL)
+        return EINVAL;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned char kb[ENTRY_KEY];
+        entry_key(kb, r.keynum, ids[i]);
+        MDB_val k = { ENTRY_KEY, kb };
+        rc = mdb_del(txn, s->entries, &k, NULL);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc == 0) {
+            r.length--;
+            (*deleted)++;
+            if (id_cmp(ids[i], r.max_deleted) > 0)
+                r.max_deleted = ids[i];
+        }
+    }
+    if (rc == 0 && *deleted)
+        rc = key_put(s, txn, key, &r);
+    return store_rc(s, rc);
+}
+
+int store_xlen(struct store *s, struct store_bytes key, uint64_t *len)
+{
+    struct store_key_info info;
+    int rc = store_key_info(s, key, &info);
+    *len = rc == 0 ? info.length : 0;
+    return rc == STORE_ERR_NOKEY ? 0 : rc;
+}
+
+int store_exists(struct store *s, struct store_bytes key)
+{
+    struct store_key_info info;
+    int rc = store_key_info(s, key, &info);
+    if (rc == 0)
+        return 1;
+    if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_TOO_BIG)
+        return 0;
+    return rc > 0 ? -rc : rc;
+}
+
+/* The first entry of the key at or after from (forward). */
+static int first_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_id *id)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, keynum, (struct store_id){ 0, 0 });
+    MDB_val k = { ENTRY_KEY, kb }, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    *id = (struct store_id){ 0, 0 };
+    if (rc == 0 && entry_in_key(&k, keynum))
+        *id = entry_id_of(&k);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info)
+{
+    MDB_txn *txn;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    struct keyrec r;
+    rc = key_get(s, txn, key, &r);
+    if (rc == 0) {
+        *info = (struct store_key_info){ .length = r.length, .last_id = r.last_id,
+                                         .max_deleted_id = r.max_deleted,
+                                         .entries_added = r.entries_added };
+        rc = first_entry(s, txn, r.keynum, &info->first_id);
+    }
+    if (own)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
+}
+
+int store_del(struct store *s, struct store_bytes key)
+{
+    MDB_txn *txn = store_txn(s);
+    struct keyrec r;
+    if (txn == NULL)
+        return -EINVAL;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == MDB_NOTFOUND || rc == STORE_ERR_TOO_BIG)
+        return 0;
+    if (rc == 0 && r.length > 0)
+        rc = delete_oldest(s, txn, &r, r.length);
+    if (rc == 0) {
+        unsigned char buf[STORE_KEY_MAX + 1];
+        MDB_val k = key_val(key, buf);
+        rc = mdb_del(txn, s->keys, &k, NULL);
+    }
+    rc = store_rc(s, rc);
+    return rc == 0 ? 1 : (rc > 0 ? -rc : rc);
+}

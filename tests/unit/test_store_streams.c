@@ -1,0 +1,220 @@
+/* Unit tests of the store's event log and stream views: transactions (group
+ * commit, nested command transactions), gapless offsets, the Lamport clock,
+ * trimming by Redis's node rules, and growing the map. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static char dir[64];
+static struct store *st;
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/swarmlog-streams-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(store_open(&st, dir), 0);
+}
+
+static void teardown(void)
+{
+    store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(streams, .init = setup, .fini = teardown);
+
+static struct store_bytes B(const char *s)
+{
+    return (struct store_bytes){ s, strlen(s) };
+}
+
+/* XADD key <ms>-<seq> f v inside its own command transaction. */
+static int add(const char *key, uint64_t ms, uint64_t seq, const char *value)
+{
+    struct store_bytes fields[2] = { B("f"), B(value) };
+    struct store_xadd_req req = { .key = B(key), .id_mode = STORE_ID_EXPLICIT, .id = { ms, seq },
+                                  .fields = fields, .nfields = 2, .trim = { .limit = -1 } };
+    struct store_id id;
+    cr_assert_eq(store_cmd_begin(st), 0);
+    int rc = store_xadd(st, &req, &id);
+    if (rc == 0)
+        cr_assert_eq(store_cmd_commit(st), 0);
+    else
+        store_cmd_abort(st);
+    return rc;
+}
+
+static int count_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    (void)id;
+    cr_assert_eq(n, 2);
+    cr_assert_eq(f[0].len, 1);
+    (*(long long *)ctx)++;
+    return 0;
+}
+
+static long long count(const char *key)
+{
+    long long n = 0;
+    long long visited = store_range(st, B(key), (struct store_id){ 0, 0 },
+                                    (struct store_id){ UINT64_MAX, UINT64_MAX }, 0, -1, count_entry, &n);
+    cr_assert_eq(visited, n);
+    return n;
+}
+
+Test(streams, offsets_are_gapless_and_lamport_advances_per_event)
+{
+    uint64_t off0, lam0, off, lam;
+    store_log_head(st, &off0, &lam0);
+    for (int i = 1; i <= 5; i++)
+        cr_assert_eq(add("k", (uint64_t)i, 0, "v"), 0);
+    cr_assert_eq(store_turn_commit(st), 0);
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, off0 + 5);
+    cr_assert_eq(lam, lam0 + 5);
+}
+
+Test(streams, a_failed_command_leaves_no_trace_and_no_gap)
+{
+    uint64_t off0, lam0, off, lam;
+    cr_assert_eq(add("k", 5, 0, "v"), 0);
+    store_log_head(st, &off0, &lam0);
+    cr_assert_eq(add("k", 5, 0, "v"), STORE_ERR_ID_SMALL);
+    cr_assert_eq(add("k", 0, 0, "v"), STORE_ERR_ID_SMALL);
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, off0);
+    cr_assert_eq(lam, lam0);
+    cr_assert_eq(add("k", 6, 0, "v"), 0);
+    cr_assert_eq(store_turn_commit(st), 0);
+    cr_assert_eq(count("k"), 2);
+}
+
+Test(streams, aborted_command_keeps_the_turns_earlier_writes)
+{
+    cr_assert_eq(add("a", 1, 0, "v"), 0);
+    cr_assert_eq(store_cmd_begin(st), 0);
+    cr_assert_eq(store_del(st, B("a")), 1);
+    store_cmd_abort(st);
+    cr_assert_eq(store_turn_commit(st), 0);
+    cr_assert_eq(count("a"), 1);
+}
+
+Test(streams, reads_see_the_open_turn_and_commits_survive_reopen)
+{
+    cr_assert_eq(add("k", 1, 1, "one"), 0);
+    cr_assert_eq(count("k"), 1, "the turn's own writes are visible before commit");
+    cr_assert(store_turn_dirty(st));
+    cr_assert_eq(store_turn_commit(st), 0);
+    uint64_t off, lam;
+    store_log_head(st, &off, &lam);
+    store_close(st);
+    cr_assert_eq(store_open(&st, dir), 0);
+    cr_assert_eq(count("k"), 1);
+    uint64_t off2, lam2;
+    store_log_head(st, &off2, &lam2);
+    cr_assert_eq(off2, off);
+    cr_assert_eq(lam2, lam);
+}
+
+Test(streams, uncommitted_turn_is_lost_on_close)
+{
+    cr_assert_eq(add("k", 1, 1, "one"), 0);
+    store_close(st); /* no store_turn_commit: like a crash before the commit */
+    cr_assert_eq(store_open(&st, dir), 0);
+    cr_assert_eq(store_exists(st, B("k")), 0);
+}
+
+Test(streams, approximate_trim_removes_whole_100_entry_nodes)
+{
+    for (uint64_t i = 1; i <= 250; i++)
+        cr_assert_eq(add("t", i, 0, "v"), 0);
+    struct store_trim_spec spec = { .strategy = STORE_TRIM_MAXLEN, .approx = 1, .maxlen = 100, .limit = -1 };
+    uint64_t removed = 0;
+    cr_assert_eq(store_cmd_begin(st), 0);
+    cr_assert_eq(store_xtrim(st, B("t"), &spec, &removed), 0);
+    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(removed, 100, "only the first node can go without dropping below 100");
+    cr_assert_eq(count("t"), 150);
+}
+
+Test(streams, exact_trim_and_xdel_track_length_and_max_deleted)
+{
+    for (uint64_t i = 1; i <= 10; i++)
+        cr_assert_eq(add("t", i, 0, "v"), 0);
+    struct store_trim_spec spec = { .strategy = STORE_TRIM_MAXLEN, .maxlen = 7, .limit = -1 };
+    uint64_t removed = 0, deleted = 0;
+    struct store_id ids[2] = { { 9, 0 }, { 42, 0 } };
+    cr_assert_eq(store_cmd_begin(st), 0);
+    cr_assert_eq(store_xtrim(st, B("t"), &spec, &removed), 0);
+    cr_assert_eq(store_xdel(st, B("t"), ids, 2, &deleted), 0);
+    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(removed, 3);
+    cr_assert_eq(deleted, 1);
+    struct store_key_info info;
+    cr_assert_eq(store_key_info(st, B("t"), &info), 0);
+    cr_assert_eq(info.length, 6);
+    cr_assert_eq(info.entries_added, 10);
+    cr_assert_eq(info.first_id.ms, 4);
+    cr_assert_eq(info.max_deleted_id.ms, 9);
+    cr_assert_eq(info.last_id.ms, 10);
+}
+
+Test(streams, del_removes_the_key_and_empty_names_work)
+{
+    cr_assert_eq(add("", 1, 0, "v"), 0);
+    cr_assert_eq(add("x", 1, 0, "v"), 0);
+    uint64_t keys = 0;
+    cr_assert_eq(store_key_count(st, &keys), 0);
+    cr_assert_eq(keys, 2);
+    cr_assert_eq(store_cmd_begin(st), 0);
+    cr_assert_eq(store_del(st, B("")), 1);
+    cr_assert_eq(store_del(st, B("nope")), 0);
+    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(store_exists(st, B("")), 0);
+    cr_assert_eq(store_key_count(st, &keys), 0);
+    cr_assert_eq(keys, 1);
+}
+
+Test(streams, map_grows_ahead_of_the_data)
+{
+    store_close(st);
+    cr_assert_eq(store_open_sized(&st, dir, 256 * 1024), 0);
+    char value[2048];
+    memset(value, 'x', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    uint64_t used = 0, map0 = 0, map = 0;
+    cr_assert_eq(store_usage(st, &used, &map0), 0);
+    for (uint64_t i = 1; i <= 400; i++) {
+        /* One command per turn, as the server's loop does. */
+        int rc = add("big", i, 0, value);
+        cr_assert_eq(rc, 0, "entry %llu: %s", (unsigned long long)i, store_strerror(rc));
+        cr_assert_eq(store_turn_commit(st), 0);
+    }
+    cr_assert_eq(store_usage(st, &used, &map), 0);
+    cr_assert_gt(map, map0, "the map grew (%llu -> %llu)", (unsigned long long)map0, (unsigned long long)map);
+    cr_assert_gt(used, 256 * 1024);
+    store_close(st);
+    cr_assert_eq(store_open(&st, dir), 0);
+    cr_assert_eq(count("big"), 400);
+}
+
+Test(streams, a_full_map_inside_a_turn_is_reported_for_retry)
+{
+    store_close(st);
+    cr_assert_eq(store_open_sized(&st, dir, 64 * 1024), 0);
+    char value[4096];
+    memset(value, 'y', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    int rc = 0;
+    uint64_t i;
+    /* Everything in one turn: sooner or later a command meets the map end. */
+    for (i = 1; i <= 1000 && (rc = add("big", i, 0, value)) == 0; i++)
+        ;
+    cr_assert_neq(rc, 0);
+    cr_assert(store_cmd_map_full(st), "%s", store_strerror(rc));
+}
