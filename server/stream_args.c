@@ -4,11 +4,9 @@
  * lookup, and streamParseIntervalIDOrReply with streamIncrID/streamDecrID.
  *
  * Every error text and the order in which errors are found match
- * redis-server 7.0.15. One deliberate difference: arguments are binary-safe.
- * Redis copies an ID into a C string and compares options with strcasecmp,
- * so it stops at a NUL byte ("5\0-3" is ID 5-0, "MAXLEN\0" is MAXLEN); here
- * a NUL byte is just an invalid character (the ID is invalid, the option
- * matches nothing), as everywhere else in swarmlog. */
+ * redis-server 7.0.15, including how Redis reads IDs and option words as C
+ * strings: they end at the first NUL byte ("5\0-3" is ID 5-0, "MAXLEN\0"
+ * is MAXLEN), while length limits and integers see the whole argument. */
 #include "stream_args.h"
 
 #include <inttypes.h>
@@ -37,9 +35,24 @@ static int is_c_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
 }
 
+/* The argument as Redis's C-string code sees it: up to the first NUL. */
+static struct resp_arg c_view(const struct resp_arg *a)
+{
+    const char *nul = memchr(a->ptr, '\0', a->len);
+    return (struct resp_arg){ a->ptr, nul ? (size_t)(nul - a->ptr) : a->len };
+}
+
 static int is_one_char(const struct resp_arg *a, char ch)
 {
-    return a->len == 1 && a->ptr[0] == ch;
+    struct resp_arg v = c_view(a);
+    return v.len == 1 && v.ptr[0] == ch;
+}
+
+/* strcasecmp(argument, word) == 0, C-string style. */
+static int word_is(const struct resp_arg *a, const char *word)
+{
+    struct resp_arg v = c_view(a);
+    return arg_is(&v, word);
 }
 
 /* strtoull(s, &end, 10) accepting only when the whole text was consumed and
@@ -121,9 +134,20 @@ static int id_parse(const char *p, size_t len, uint64_t missing_seq, int strict,
 
 /* Strict: "-" and "+" are not complete IDs (Redis's streamParseStrictID,
  * which XADD, MINID, XDEL, XACK, XCLAIM, XREAD and XSETID use). */
+/* id_parse on an argument: Redis checks the full length (at most 127
+ * bytes), then parses the C string. */
+static int id_parse_arg(const char *p, size_t len, uint64_t missing_seq, int strict, int *auto_seq,
+                        struct store_id *id)
+{
+    if (len > XID_MAX_LEN)
+        return -1;
+    struct resp_arg v = c_view(&(struct resp_arg){ p, len });
+    return id_parse(v.ptr, v.len, missing_seq, strict, auto_seq, id);
+}
+
 int xid_parse(const struct resp_arg *a, uint64_t missing_seq, struct store_id *id)
 {
-    return id_parse(a->ptr, a->len, missing_seq, 1, NULL, id);
+    return id_parse_arg(a->ptr, a->len, missing_seq, 1, NULL, id);
 }
 
 int xid_format(struct store_id id, char *buf)
@@ -167,8 +191,8 @@ int xrange_bound_or_reply(struct client *c, const struct resp_arg *a, int is_end
 {
     uint64_t missing_seq = is_end ? UINT64_MAX : 0;
     int exclusive = a->len > 1 && a->ptr[0] == '(';
-    int rc = exclusive ? id_parse(a->ptr + 1, a->len - 1, missing_seq, 1, NULL, id)
-                       : id_parse(a->ptr, a->len, missing_seq, 0, NULL, id);
+    int rc = exclusive ? id_parse_arg(a->ptr + 1, a->len - 1, missing_seq, 1, NULL, id)
+                       : id_parse_arg(a->ptr, a->len, missing_seq, 0, NULL, id);
     if (rc != 0) {
         reply_error(c, ERR_INVALID_ID);
         return -1;
@@ -220,7 +244,7 @@ static int threshold_parse_or_reply(struct client *c, int argc, const struct res
 static int xadd_id_parse_or_reply(struct client *c, const struct resp_arg *a, struct xadd_args *x)
 {
     int auto_seq;
-    if (id_parse(a->ptr, a->len, 0, 1, &auto_seq, &x->id) != 0) {
+    if (id_parse_arg(a->ptr, a->len, 0, 1, &auto_seq, &x->id) != 0) {
         reply_error(c, ERR_INVALID_ID);
         return -1;
     }
@@ -264,13 +288,13 @@ static int trim_opts_parse_or_reply(struct client *c, int argc, const struct res
         if (x && is_one_char(a, '*')) {
             x->id_mode = XID_AUTO;
             break;
-        } else if (moreargs && arg_is(a, "maxlen")) {
+        } else if (moreargs && word_is(a, "maxlen")) {
             if (threshold_parse_or_reply(c, argc, argv, &i, XTRIM_MAXLEN, t) != 0)
                 return -1;
-        } else if (moreargs && arg_is(a, "minid")) {
+        } else if (moreargs && word_is(a, "minid")) {
             if (threshold_parse_or_reply(c, argc, argv, &i, XTRIM_MINID, t) != 0)
                 return -1;
-        } else if (moreargs && arg_is(a, "limit")) {
+        } else if (moreargs && word_is(a, "limit")) {
             if (arg_to_ll_or_reply(c, &argv[++i], &limit, NULL) != 0)
                 return -1;
             if (limit < 0) {
@@ -278,7 +302,7 @@ static int trim_opts_parse_or_reply(struct client *c, int argc, const struct res
                 return -1;
             }
             limit_given = 1;
-        } else if (x && arg_is(a, "nomkstream")) {
+        } else if (x && word_is(a, "nomkstream")) {
             x->nomkstream = 1;
         } else if (x) {
             if (xadd_id_parse_or_reply(c, a, x) != 0)

@@ -104,7 +104,7 @@ long long store_range(struct store *s, struct store_bytes key, struct store_id s
     rc = store_keynum(s, txn, key, &keynum);
     if (rc == 0)
         n = range_in(s, txn, keynum, start, end, rev, count, fn, ctx);
-    else if (rc != MDB_NOTFOUND && rc != STORE_ERR_TOO_BIG)
+    else if (rc != MDB_NOTFOUND)
         n = rc > 0 ? -rc : rc;
     if (own)
         mdb_txn_abort(txn);

@@ -18,6 +18,7 @@
 
 static const char META_NODE_ID[] = "node_id";
 static const char META_SCHEMA[] = "schema_version";
+static const char META_KEY_SECRET[] = "key_secret";
 
 const char *store_strerror(int code)
 {
@@ -33,7 +34,8 @@ const char *store_strerror(int code)
     case STORE_ERR_ID_EXHAUSTED: return "The stream has exhausted the last possible ID, unable to add more items";
     case STORE_ERR_SEQ_OVERFLOW: return "Elements are too large to be stored"; /* Redis's text */
     case STORE_ERR_FULL: return "the data directory's disk is full";
-    case STORE_ERR_TOO_BIG: return "key too long (swarmlog keys are at most 480 bytes)";
+    case STORE_ERR_TOO_BIG: return "record too large for the store";
+    case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)
             return mdb_strerror(-code); /* a negated errno */
@@ -99,6 +101,37 @@ static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *dat
     return mdb_put(txn, dbi, &key, &val, 0);
 }
 
+/* Fills buf with len bytes from the kernel's CSPRNG. */
+static int random_bytes(unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno != EINTR)
+            return errno;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Loads the secret that names long keys, making it on first use. */
+static int load_key_secret(struct store *s, MDB_txn *txn)
+{
+    MDB_val val;
+    int rc = meta_get(txn, s->meta, META_KEY_SECRET, &val);
+    if (rc == MDB_NOTFOUND) {
+        if ((rc = random_bytes(s->key_secret, sizeof(s->key_secret))) != 0)
+            return rc;
+        return meta_put(txn, s->meta, META_KEY_SECRET, s->key_secret, sizeof(s->key_secret));
+    }
+    if (rc == 0 && val.mv_size != sizeof(s->key_secret))
+        rc = STORE_ERR_CORRUPT;
+    if (rc == 0)
+        memcpy(s->key_secret, val.mv_data, sizeof(s->key_secret));
+    return rc;
+}
+
 /* Reads or creates the node identity and checks the schema version, all in
  * one write transaction so a first start is atomic. */
 static int init_meta(struct store *s)
@@ -124,7 +157,7 @@ static int init_meta(struct store *s)
         if ((rc = make_node_id(s->node_id)) != 0 ||
             (rc = meta_put(txn, s->meta, META_SCHEMA, be, 4)) != 0 ||
             (rc = meta_put(txn, s->meta, META_NODE_ID, s->node_id, STORE_NODE_ID_LEN)) != 0 ||
-            (rc = store_log_load(s, txn)) != 0)
+            (rc = load_key_secret(s, txn)) != 0 || (rc = store_log_load(s, txn)) != 0)
             goto fail;
         return mdb_txn_commit(txn);
     }
@@ -148,7 +181,7 @@ static int init_meta(struct store *s)
     }
     memcpy(s->node_id, val.mv_data, STORE_NODE_ID_LEN);
     s->node_id[STORE_NODE_ID_LEN] = '\0';
-    if ((rc = store_log_load(s, txn)) != 0)
+    if ((rc = load_key_secret(s, txn)) != 0 || (rc = store_log_load(s, txn)) != 0)
         goto fail;
     return mdb_txn_commit(txn);
 fail:

@@ -27,6 +27,7 @@ enum {
     STORE_ERR_FULL = -30009,        /* disk full: nothing of the command stored */
     STORE_ERR_TOO_BIG = -30010,     /* a record beyond the store's limits */
     STORE_ERR_SEQ_OVERFLOW = -30011,/* XADD ms-* when the key's last ID is ms-max */
+    STORE_ERR_COLLISION = -30012,   /* two long key names share a keyed 128-bit hash */
 };
 
 enum store_durability {

@@ -7,9 +7,13 @@
 
 #include "store.h"
 
-/* Keys longer than this do not fit an LMDB key (511 bytes by default) with
- * room to spare; they are refused with STORE_ERR_TOO_BIG. */
-#define STORE_KEY_MAX 480
+/* Key names up to this length are LMDB keys as they are ('k' + name);
+ * longer ones are named by a prefix and a keyed hash ('h' + 440 bytes +
+ * 16 hash bytes), with the full name kept in the value and checked. An LMDB
+ * key holds at most 511 bytes. */
+#define STORE_KEY_INLINE 480
+#define STORE_KEY_PREFIX 440
+#define STORE_KEY_LMDB_MAX (1 + STORE_KEY_INLINE)
 /* Redis's stream-node-max-entries: '~' trimming removes whole nodes. */
 #define STORE_NODE_ENTRIES 100
 
@@ -26,7 +30,11 @@ struct store {
     uint32_t own_stream;
     uint64_t next_offset, lamport;
     char node_id[STORE_NODE_ID_LEN + 1];
+    unsigned char key_secret[16]; /* SipHash key for long key names */
 };
+
+/* SipHash-2-4 of data under a 16-byte key (siphash.c). */
+uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len);
 
 /* The transaction operations run in: the command's, else the turn's. NULL
  * when neither is open (then readers open a read-only one). */

@@ -55,24 +55,40 @@ static int keyrec_decode(const MDB_val *v, struct keyrec *r)
     return 0;
 }
 
-/* The LMDB key of a Redis key: a 'k' byte, then the name (so that "" is a
- * valid key too). buf holds STORE_KEY_MAX + 1 bytes. */
-static MDB_val key_val(struct store_bytes key, unsigned char *buf)
+/* The LMDB key of a Redis key (see STORE_KEY_INLINE). buf holds
+ * STORE_KEY_LMDB_MAX bytes. */
+static MDB_val key_val(const struct store *s, struct store_bytes key, unsigned char *buf)
 {
-    buf[0] = 'k';
-    memcpy(buf + 1, key.ptr, key.len);
-    return (MDB_val){ key.len + 1, buf };
+    if (key.len <= STORE_KEY_INLINE) {
+        buf[0] = 'k';
+        memcpy(buf + 1, key.ptr, key.len);
+        return (MDB_val){ key.len + 1, buf };
+    }
+    unsigned char k2[16];
+    for (int i = 0; i < 16; i++)
+        k2[i] = s->key_secret[i] ^ 0x5c;
+    buf[0] = 'h';
+    memcpy(buf + 1, key.ptr, STORE_KEY_PREFIX);
+    be64_put(buf + 1 + STORE_KEY_PREFIX, store_siphash(s->key_secret, key.ptr, key.len));
+    be64_put(buf + 9 + STORE_KEY_PREFIX, store_siphash(k2, key.ptr, key.len));
+    return (MDB_val){ 1 + STORE_KEY_PREFIX + 16, buf };
 }
 
-/* Returns 0 with *r, MDB_NOTFOUND, STORE_ERR_TOO_BIG or an LMDB code. */
+/* Returns 0 with *r, MDB_NOTFOUND, STORE_ERR_COLLISION or an LMDB code. */
 static int key_get(struct store *s, MDB_txn *txn, struct store_bytes key, struct keyrec *r)
 {
-    unsigned char buf[STORE_KEY_MAX + 1];
-    if (key.len > STORE_KEY_MAX)
-        return STORE_ERR_TOO_BIG;
-    MDB_val k = key_val(key, buf), v;
+    unsigned char buf[STORE_KEY_LMDB_MAX];
+    MDB_val k = key_val(s, key, buf), v;
     int rc = mdb_get(txn, s->keys, &k, &v);
-    return rc ? rc : keyrec_decode(&v, r);
+    if (rc != 0)
+        return rc;
+    if (key.len > STORE_KEY_INLINE) {
+        if (v.mv_size != KEYREC_SIZE + key.len ||
+            memcmp((const char *)v.mv_data + KEYREC_SIZE, key.ptr, key.len) != 0)
+            return STORE_ERR_COLLISION;
+        v.mv_size = KEYREC_SIZE;
+    }
+    return keyrec_decode(&v, r);
 }
 
 int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum)
@@ -86,10 +102,17 @@ int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t
 
 static int key_put(struct store *s, MDB_txn *txn, struct store_bytes key, const struct keyrec *r)
 {
-    unsigned char buf[STORE_KEY_MAX + 1], rec[KEYREC_SIZE];
-    keyrec_encode(r, rec);
-    MDB_val k = key_val(key, buf), v = { KEYREC_SIZE, rec };
-    return mdb_put(txn, s->keys, &k, &v, 0);
+    unsigned char buf[STORE_KEY_LMDB_MAX];
+    MDB_val k = key_val(s, key, buf);
+    size_t extra = key.len > STORE_KEY_INLINE ? key.len : 0;
+    MDB_val v = { KEYREC_SIZE + extra, NULL };
+    /* Long names are kept after the record, to be checked on every read. */
+    int rc = mdb_put(txn, s->keys, &k, &v, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    keyrec_encode(r, v.mv_data);
+    memcpy((char *)v.mv_data + KEYREC_SIZE, key.ptr, extra);
+    return 0;
 }
 
 static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
@@ -415,7 +438,7 @@ int store_exists(struct store *s, struct store_bytes key)
     int rc = store_key_info(s, key, &info);
     if (rc == 0)
         return 1;
-    if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_TOO_BIG)
+    if (rc == STORE_ERR_NOKEY)
         return 0;
     return rc > 0 ? -rc : rc;
 }
@@ -465,13 +488,13 @@ int store_del(struct store *s, struct store_bytes key)
     if (txn == NULL)
         return -EINVAL;
     int rc = key_get(s, txn, key, &r);
-    if (rc == MDB_NOTFOUND || rc == STORE_ERR_TOO_BIG)
+    if (rc == MDB_NOTFOUND)
         return 0;
     if (rc == 0 && r.length > 0)
         rc = delete_oldest(s, txn, &r, r.length);
     if (rc == 0) {
-        unsigned char buf[STORE_KEY_MAX + 1];
-        MDB_val k = key_val(key, buf);
+        unsigned char buf[STORE_KEY_LMDB_MAX];
+        MDB_val k = key_val(s, key, buf);
         rc = mdb_del(txn, s->keys, &k, NULL);
     }
     rc = store_rc(s, rc);

@@ -218,3 +218,31 @@ Test(streams, a_full_map_inside_a_turn_is_reported_for_retry)
     cr_assert_neq(rc, 0);
     cr_assert(store_cmd_map_full(st), "%s", store_strerror(rc));
 }
+
+Test(streams, long_keys_sharing_a_prefix_stay_distinct_across_reopen)
+{
+    size_t lens[] = { 481, 1000, 100000 };
+    char *names[3][2];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++) {
+            names[i][j] = malloc(lens[i] + 1);
+            memset(names[i][j], 'p', lens[i]);
+            names[i][j][lens[i] - 1] = (char)('a' + j); /* differ only in the last byte */
+            names[i][j][lens[i]] = '\0';
+            cr_assert_eq(add(names[i][j], 1, (uint64_t)j + 1, "v"), 0);
+        }
+    cr_assert_eq(store_turn_commit(st), 0);
+    store_close(st);
+    cr_assert_eq(store_open(&st, dir), 0);
+    uint64_t keys = 0;
+    cr_assert_eq(store_key_count(st, &keys), 0);
+    cr_assert_eq(keys, 6);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++) {
+            struct store_key_info info;
+            cr_assert_eq(store_key_info(st, B(names[i][j]), &info), 0);
+            cr_assert_eq(info.last_id.seq, (uint64_t)j + 1, "key %d/%d", i, j);
+            cr_assert_eq(count(names[i][j]), 1);
+            free(names[i][j]);
+        }
+}

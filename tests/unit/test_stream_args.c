@@ -226,12 +226,20 @@ Test(xid, longer_than_127_bytes_is_invalid)
     id_bad_len(buf, 128);                               /* "1-" + 126 zeros */
 }
 
-Test(xid, nul_bytes_are_invalid_unlike_redis)
+/* As Redis, which parses IDs as C strings: a NUL byte ends the ID. */
+static void id_len_is(const char *s, size_t len, uint64_t ms, uint64_t seq)
 {
-    id_bad_len("5\0", 2);       /* Redis: 5-0 */
-    id_bad_len("5\0-3", 4);     /* Redis: 5-0 */
-    id_bad_len("1-1\0", 4);     /* Redis: 1-1 */
-    id_bad_len("\0", 1);        /* also invalid in Redis, as are the two below */
+    struct store_id id;
+    cr_assert_eq(parse_len(s, len, 0, &id), 0, "'%.*s' should parse", (int)len, s);
+    cr_assert(id.ms == ms && id.seq == seq);
+}
+
+Test(xid, a_nul_byte_ends_the_id_as_in_redis)
+{
+    id_len_is("5\0", 2, 5, 0);
+    id_len_is("5\0-3", 4, 5, 0);
+    id_len_is("1-1\0", 4, 1, 1);
+    id_bad_len("\0", 1);
     id_bad_len("1-\0", 3);
     id_bad_len("5-\0", 3);
 }
@@ -401,10 +409,13 @@ Test(xrange_bound, length_limit_applies_after_the_paren)
     bound_is(buf + 2, 0, 6, 0);             /* 127 bytes */
 }
 
-Test(xrange_bound, nul_bytes_are_invalid_unlike_redis)
+Test(xrange_bound, a_nul_byte_ends_the_bound_as_in_redis)
 {
-    bound_err_len("-\0", 2, 0, E_BAD_ID);   /* Redis: 0-0 */
-    bound_err_len("(5\0", 3, 0, E_BAD_ID);  /* Redis: 5-1 */
+    struct store_id id;
+    cr_assert_eq(bound_len("-\0", 2, 0, &id), 0);
+    cr_assert(id.ms == 0 && id.seq == 0);
+    cr_assert_eq(bound_len("(5\0", 3, 0, &id), 0);
+    cr_assert(id.ms == 5 && id.seq == 1);
     bound_err_len("(\0", 2, 0, E_BAD_ID);
     bound_err_len("(-\0", 3, 0, E_BAD_ID);
 }
@@ -662,14 +673,16 @@ static int xadd_binary_arg2(const char *arg2, size_t len, const char *const *wor
     return xadd_parse_or_reply(&cl, n, av, &xa);
 }
 
-Test(xadd_args, nul_bytes_make_no_match_unlike_redis)
+Test(xadd_args, a_nul_byte_ends_ids_and_option_words_as_in_redis)
 {
-    /* Redis reads these as "*", MAXLEN, NOMKSTREAM and 5-0 */
-    check(xadd_binary_arg2("*\0", 2, WORDS("XADD", "*", "f", "v")), E_BAD_ID, __LINE__);
-    check(xadd_binary_arg2("MAXLEN\0", 7, WORDS("XADD", "MAXLEN", "5", "*", "f", "v")), E_BAD_ID, __LINE__);
-    check(xadd_binary_arg2("NOMKSTREAM\0", 11, WORDS("XADD", "NOMKSTREAM", "*", "f", "v")), E_BAD_ID,
-          __LINE__);
-    check(xadd_binary_arg2("5\0-3", 4, WORDS("XADD", "5", "f", "v")), E_BAD_ID, __LINE__);
+    check(xadd_binary_arg2("*\0", 2, WORDS("XADD", "*", "f", "v")), NULL, __LINE__);
+    cr_assert_eq(xa.id_mode, XID_AUTO);
+    check(xadd_binary_arg2("MAXLEN\0", 7, WORDS("XADD", "MAXLEN", "5", "*", "f", "v")), NULL, __LINE__);
+    cr_assert(xa.trim.strategy == XTRIM_MAXLEN && xa.trim.maxlen == 5);
+    check(xadd_binary_arg2("NOMKSTREAM\0", 11, WORDS("XADD", "NOMKSTREAM", "*", "f", "v")), NULL, __LINE__);
+    cr_assert_eq(xa.nomkstream, 1);
+    check(xadd_binary_arg2("5\0-3", 4, WORDS("XADD", "5", "f", "v")), NULL, __LINE__);
+    cr_assert(xa.id_mode == XID_EXPLICIT && xa.id.ms == 5 && xa.id.seq == 0);
 }
 
 Test(xadd_args, binary_fields_are_not_inspected)
@@ -786,10 +799,10 @@ Test(xtrim_args, limit_errors)
     XTRIM_ERR(E_LIMIT_NO_APPROX, "MAXLEN", "5", "LIMIT", "1", "LIMIT", "0");
 }
 
-Test(xtrim_args, approx_marker_with_nul_is_not_a_marker_unlike_redis)
+Test(xtrim_args, approx_marker_ends_at_a_nul_byte_as_in_redis)
 {
     int n = build(WORDS("XTRIM", "MAXLEN", "~", "5"));
-    av[3] = (struct resp_arg){ "~\0", 2 };          /* Redis: '~' */
-    cr_assert_eq(xtrim_parse_or_reply(&cl, n, av, &xt), -1);
-    expect_reply(E_NOT_INT);
+    av[3] = (struct resp_arg){ "~\0", 2 };
+    cr_assert_eq(xtrim_parse_or_reply(&cl, n, av, &xt), 0);
+    cr_assert(xt.approx && xt.maxlen == 5);
 }
