@@ -272,6 +272,16 @@ CASES = [
         many("d2", 150), S("XDEL", "d2", *["%d-1" % i for i in range(101, 151)]),
         xadds("d2", ["2000-%d" % i for i in range(1, 11)]),
         S("XADD", "d2", "MAXLEN", "~", "5", "3000-1", "f", "v")] + head_tail("d2"), None),
+    # A node's last id for MINID ~ is its last entry's, deleted or not
+    # (found by the random part: seed 2241439669, RESP3).
+    ("approx minid and deleted entries", [
+        xadds("md", ["0-2", "0-5", "0-6"]), S("XDEL", "md", "0-6"), S("XTRIM", "md", "MINID", "~", "0-6"),
+        S("XLEN", "md"), S("XTRIM", "md", "MINID", "~", "0-7"), S("XLEN", "md"),
+        many("md2", 250), S("XDEL", "md2", "100-1", "99-1"), S("XTRIM", "md2", "MINID", "~", "100-1"),
+        S("XTRIM", "md2", "MINID", "~", "99-1")] + head_tail("md2") + [
+        S("XADD", "md2", "MINID", "~", "100-2", "1000-1", "f", "v")] + head_tail("md2") + [
+        S("XDEL", "md2", "1000-1", "250-1"), S("XTRIM", "md2", "MINID", "~", "1000-1"),
+        S("XTRIM", "md2", "MAXLEN", "~", "0")] + head_tail("md2"), None),
     ("xtrim approx node bytes", [
         xadds("nb", ["%d-1" % i for i in range(1, 11)], "f", "x" * 5000),
         S("XTRIM", "nb", "MAXLEN", "~", "5"), S("XLEN", "nb"),
