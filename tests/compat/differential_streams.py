@@ -103,9 +103,10 @@ BAD_IDS = ["abc", "1-", "-1", "1-2-3", "-", "+", "", "1-a", "a-1", "1.5", "1-1.5
 # Shapes Redis accepts through strtoull() (leading space or '+', leading
 # zeros, '-0' as a sequence, a NUL ending the C string, ...). Redis-exact
 # behaviour, listed separately so a mismatch here is easy to judge.
-QUIRK_IDS = [" 1", "+1", "01", "007-3", "1- 2", "1-+2", "1--0", "1--" + MAXU, "5\x00junk",
-             "6-1\x00x", "0" * 120 + "9", "\t10-1", "1-" + " " * 3 + "1", "+20-+1", "-0",
-             "0-0\x00", "30-\x00"]
+QUIRK_IDS = [" 1", "+1", "01", "007-3", "1- 2", "1-+2", "1--0", "1--" + MAXU,
+             "0" * 120 + "9", "\t10-1", "1-" + " " * 3 + "1", "+20-+1", "-0"]
+# Redis parses an id as a C string: it ends at the first NUL byte.
+NUL_IDS = ["5\x00junk", "6-1\x00x", "0-0\x00", "30-\x00", "\x001-1"]
 
 
 # ---------------------------------------------------------------- cases
@@ -152,6 +153,13 @@ CASES = [
      + state("b") + ks("b", "nob"), None),
     ("xadd id quirks", [S("XADD", "q%d" % n, i, "f", "v") for n, i in enumerate(QUIRK_IDS)]
      + [S("XRANGE", "q%d" % n, "-", "+") for n in range(len(QUIRK_IDS))] + [S("DBSIZE")], None),
+    ("ids with a NUL byte (Redis stops at the NUL)",
+     [S("XADD", "nul%d" % n, i, "f", "v") for n, i in enumerate(NUL_IDS)]
+     + [S("XRANGE", "nul%d" % n, "-", "+") for n in range(len(NUL_IDS))]
+     + [S("XADD", "nul9", "3-0", "f", "v"), S("XADD", "nul9", "3-1", "f", "v"),
+        S("XRANGE", "nul9", "3\x00x", "3\x00y"), S("XREVRANGE", "nul9", "+", "3-1\x00"),
+        S("XDEL", "nul9", "3-1\x00z"), S("XTRIM", "nul9", "MINID", "3-1\x00"),
+        S("XLEN", "nul9"), S("DBSIZE")], None),
     ("xadd far-future ids and *", [
         S("XADD", "s", "99999999999999-5", "f", "v"), S("XADD", "s", "*", "f", "v"),
         S("XADD", "s", "*", "g", "w"), S("XADD", "s", "99999999999999-*", "f", "v"),
@@ -369,8 +377,7 @@ CASES = [
         S("XRANGE", "r", "abc", "+"), S("XRANGE", "r", "-", "1-2-3"), S("XRANGE", "r", "1-*", "+"),
         S("XRANGE", "r", "-1", "+"), S("XRANGE", "r", OVER, "+"), S("XRANGE", "r", "-", OVER),
         S("XRANGE", "r", "", "+"), S("XRANGE", "r", "-", "1-"),
-        S("XRANGE", "r", " 1", "+2"), S("XRANGE", "r", "1--0", "1--" + MAXU),
-        S("XRANGE", "r", "3\x00x", "3\x00y")], None),
+        S("XRANGE", "r", " 1", "+2"), S("XRANGE", "r", "1--0", "1--" + MAXU)], None),
     ("xrange count and syntax", [xadds("r", ["1-1", "1-2", "2-1", "3-0", "3-1", "5-5"])] + [
         S("XRANGE", "r", "-", "+", "COUNT", "1"), S("XRANGE", "r", "-", "+", "COUNT", "2"),
         S("XRANGE", "r", "-", "+", "count", "6"), S("XRANGE", "r", "-", "+", "COUNT", "7"),
