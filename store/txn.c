@@ -48,19 +48,15 @@ int store_sync(struct store *s)
  * turn's own commit never runs out of map. */
 static int grow_ahead(struct store *s)
 {
-    MDB_envinfo info;
-    MDB_stat st;
-    int rc = mdb_env_info(s->env, &info);
-    if (rc == 0)
-        rc = mdb_env_stat(s->env, &st);
+    uint64_t used, map;
+    int rc = store_usage(s, &used, &map);
     if (rc != 0)
         return rc;
-    size_t used = (info.me_last_pgno + 1) * (size_t)st.ms_psize, map = info.me_mapsize;
     if (used <= map / 2)
         return 0;
     while (used > map / 2 && map * 2 > map)
         map *= 2;
-    return mdb_env_set_mapsize(s->env, map);
+    return mdb_env_set_mapsize(s->env, (size_t)map);
 }
 
 int store_cmd_begin(struct store *s)
