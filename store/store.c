@@ -146,7 +146,8 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
         (rc = mdb_dbi_open(txn, "by_lamport", MDB_CREATE, &s->by_lamport)) != 0 ||
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
-        (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0)
+        (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0 ||
+        (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0)
         goto fail;
 
     MDB_val val;

@@ -19,7 +19,7 @@
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries;
+    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries, nodes;
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */

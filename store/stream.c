@@ -5,6 +5,8 @@
  * entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset |
  *          be64 node
  * An entry's fields live in its event (log.c); the view only points at it.
+ * nodes:   be64 keynum | be64 node -> be64 ms | be64 seq: the last ID ever
+ *          added to the node (deleted or not)
  * `node` numbers emulate Redis's 100-entry stream nodes, so that '~'
  * trimming removes what Redis would remove. */
 #include "store.h"
@@ -218,6 +220,67 @@ static int assign_node(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t
 static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
                     uint64_t *removed);
 
+static void node_key(unsigned char *p, uint64_t keynum, uint64_t node)
+{
+    be64_put(p, keynum);
+    be64_put(p + 8, node);
+}
+
+/* Records id as the last ID added to the node (Redis keeps a deleted
+ * entry's ID in its node until the whole node goes). */
+static int node_put_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id id)
+{
+    unsigned char kb[16], vb[16];
+    node_key(kb, keynum, node);
+    be64_put(vb, id.ms);
+    be64_put(vb + 8, id.seq);
+    MDB_val k = { 16, kb }, v = { 16, vb };
+    return mdb_put(txn, s->nodes, &k, &v, 0);
+}
+
+/* The last ID added to the node; falls back to *last when unrecorded. */
+static int node_get_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last)
+{
+    unsigned char kb[16];
+    node_key(kb, keynum, node);
+    MDB_val k = { 16, kb }, v;
+    int rc = mdb_get(txn, s->nodes, &k, &v);
+    if (rc == 0 && v.mv_size == 16)
+        *last = (struct store_id){ be64_get(v.mv_data), be64_get((const unsigned char *)v.mv_data + 8) };
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Drops every node record of a key (DEL). */
+static int nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->nodes, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[16];
+    node_key(kb, keynum, 0);
+    MDB_val k = { 16, kb }, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == 16 && be64_get(k.mv_data) == keynum;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        k.mv_size = 16;
+        k.mv_data = kb;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int node_del(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
+{
+    unsigned char kb[16];
+    node_key(kb, keynum, node);
+    MDB_val k = { 16, kb };
+    int rc = mdb_del(txn, s->nodes, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *req, struct store_id *out)
 {
     struct keyrec r;
@@ -245,7 +308,8 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     be64_put(vb + 4, offset);
     be64_put(vb + 12, node);
     MDB_val k = { ENTRY_KEY, kb }, v = { ENTRY_VAL, vb };
-    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0)
+    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0 ||
+        (rc = node_put_last(s, txn, r.keynum, node, id)) != 0)
         return rc;
     r.length++;
     r.entries_added++;
@@ -286,9 +350,10 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
     return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
 }
 
-/* Counts the live entries of the oldest node (*n) and its newest ID. */
+/* Counts the live entries of the oldest node (*n), and gives its number and
+ * the last ID ever added to it (a deleted one included, as in Redis). */
 static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, uint64_t *n,
-                       struct store_id *last)
+                       uint64_t *node_out, struct store_id *last)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->entries, &cur);
@@ -309,7 +374,10 @@ static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, ui
         (*n)++;
     }
     mdb_cursor_close(cur);
-    return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    *node_out = node;
+    return *n ? node_get_last(s, txn, r->keynum, node, last) : 0;
 }
 
 /* The number of oldest entries below minid (exact MINID). */
@@ -338,9 +406,9 @@ static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const st
 {
     uint64_t limit = t->limit < 0 ? APPROX_DEFAULT_LIMIT : (uint64_t)t->limit;
     while (r->length > 0) {
-        uint64_t n;
+        uint64_t n, node = 0;
         struct store_id last = { 0, 0 };
-        int rc = oldest_node(s, txn, r, &n, &last);
+        int rc = oldest_node(s, txn, r, &n, &node, &last);
         if (rc != 0)
             return rc;
         if (n == 0 || (limit && *removed + n > limit))
@@ -349,7 +417,7 @@ static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const st
                                                       : id_cmp(last, t->minid) < 0;
         if (!remove)
             break;
-        if ((rc = delete_oldest(s, txn, r, n)) != 0)
+        if ((rc = delete_oldest(s, txn, r, n)) != 0 || (rc = node_del(s, txn, r->keynum, node)) != 0)
             return rc;
         *removed += n;
     }
@@ -492,6 +560,8 @@ int store_del(struct store *s, struct store_bytes key)
         return 0;
     if (rc == 0 && r.length > 0)
         rc = delete_oldest(s, txn, &r, r.length);
+    if (rc == 0)
+        rc = nodes_clear(s, txn, r.keynum);
     if (rc == 0) {
         unsigned char buf[STORE_KEY_LMDB_MAX];
         MDB_val k = key_val(s, key, buf);
