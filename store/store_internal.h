@@ -95,4 +95,16 @@ int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in 
 long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, size_t max);
 int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t offset, MDB_val *rec);
 
+/* Redis stream-node emulation (node.c). store_node_place picks the node a
+ * new entry lands in (tail: the key's current node; fresh: the key has
+ * never had an entry) and records it; store_node_entry_deleted accounts a
+ * deleted entry; store_node_last gives the last ID ever added to a node
+ * (left unchanged when unrecorded); store_nodes_clear drops a key's nodes. */
+int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
+                     const struct store_event_in *ev, uint64_t *node_out);
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
+int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last);
+int store_nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum);
+
+
 #endif

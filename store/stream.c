@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEYREC_SIZE (9 * 8)
+#define KEYREC_SIZE (8 * 8)
 #define ENTRY_KEY 24
 #define ENTRY_VAL 20
 #define APPROX_DEFAULT_LIMIT (100 * STORE_NODE_ENTRIES)
@@ -24,7 +24,7 @@
 static const char META_NEXT_KEYNUM[] = "next_keynum";
 
 struct keyrec {
-    uint64_t keynum, length, entries_added, node, node_fill;
+    uint64_t keynum, length, entries_added, node; /* node: the current (tail) node */
     struct store_id last_id, max_deleted;
 };
 
@@ -37,9 +37,9 @@ static int id_cmp(struct store_id a, struct store_id b)
 
 static void keyrec_encode(const struct keyrec *r, unsigned char *p)
 {
-    const uint64_t v[9] = { r->keynum, r->length, r->last_id.ms, r->last_id.seq, r->max_deleted.ms,
-                            r->max_deleted.seq, r->entries_added, r->node, r->node_fill };
-    for (int i = 0; i < 9; i++)
+    const uint64_t v[8] = { r->keynum, r->length, r->last_id.ms, r->last_id.seq, r->max_deleted.ms,
+                            r->max_deleted.seq, r->entries_added, r->node };
+    for (int i = 0; i < 8; i++)
         be64_put(p + 8 * i, v[i]);
 }
 
@@ -48,12 +48,11 @@ static int keyrec_decode(const MDB_val *v, struct keyrec *r)
     if (v->mv_size != KEYREC_SIZE)
         return STORE_ERR_CORRUPT;
     const unsigned char *p = v->mv_data;
-    uint64_t x[9];
-    for (int i = 0; i < 9; i++)
+    uint64_t x[8];
+    for (int i = 0; i < 8; i++)
         x[i] = be64_get(p + 8 * i);
     *r = (struct keyrec){ .keynum = x[0], .length = x[1], .last_id = { x[2], x[3] },
-                          .max_deleted = { x[4], x[5] }, .entries_added = x[6], .node = x[7],
-                          .node_fill = x[8] };
+                          .max_deleted = { x[4], x[5] }, .entries_added = x[6], .node = x[7] };
     return 0;
 }
 
@@ -178,108 +177,8 @@ static int next_id(const struct keyrec *r, const struct store_xadd_req *req, str
     return id_cmp(*id, last) <= 0 ? STORE_ERR_ID_SMALL : 0;
 }
 
-/* Node of the key's newest entry, or UINT64_MAX when the key is empty. */
-static int tail_node(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node)
-{
-    MDB_cursor *cur;
-    unsigned char kb[ENTRY_KEY];
-    entry_key(kb, keynum, (struct store_id){ UINT64_MAX, UINT64_MAX });
-    MDB_val k = { ENTRY_KEY, kb }, v;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
-    if (rc != 0)
-        return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && entry_in_key(&k, keynum) && id_cmp(entry_id_of(&k), (struct store_id){ UINT64_MAX, UINT64_MAX }) == 0)
-        ; /* the max-max entry itself is the tail */
-    else
-        rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-    *node = UINT64_MAX;
-    if (rc == 0 && entry_in_key(&k, keynum) && v.mv_size == ENTRY_VAL)
-        *node = be64_get((const unsigned char *)v.mv_data + 12);
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* Picks the Redis node the new entry lands in: a new node when the current
- * one holds 100 entries or has none left alive. */
-static int assign_node(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t *node)
-{
-    uint64_t tail;
-    int rc = tail_node(s, txn, r->keynum, &tail);
-    if (rc != 0)
-        return rc;
-    if (r->entries_added == 0 || r->node_fill >= STORE_NODE_ENTRIES || tail != r->node) {
-        r->node = r->entries_added == 0 ? 0 : r->node + 1;
-        r->node_fill = 0;
-    }
-    r->node_fill++;
-    *node = r->node;
-    return 0;
-}
-
 static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
                     uint64_t *removed);
-
-static void node_key(unsigned char *p, uint64_t keynum, uint64_t node)
-{
-    be64_put(p, keynum);
-    be64_put(p + 8, node);
-}
-
-/* Records id as the last ID added to the node (Redis keeps a deleted
- * entry's ID in its node until the whole node goes). */
-static int node_put_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id id)
-{
-    unsigned char kb[16], vb[16];
-    node_key(kb, keynum, node);
-    be64_put(vb, id.ms);
-    be64_put(vb + 8, id.seq);
-    MDB_val k = { 16, kb }, v = { 16, vb };
-    return mdb_put(txn, s->nodes, &k, &v, 0);
-}
-
-/* The last ID added to the node; falls back to *last when unrecorded. */
-static int node_get_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last)
-{
-    unsigned char kb[16];
-    node_key(kb, keynum, node);
-    MDB_val k = { 16, kb }, v;
-    int rc = mdb_get(txn, s->nodes, &k, &v);
-    if (rc == 0 && v.mv_size == 16)
-        *last = (struct store_id){ be64_get(v.mv_data), be64_get((const unsigned char *)v.mv_data + 8) };
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-/* Drops every node record of a key (DEL). */
-static int nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->nodes, &cur);
-    if (rc != 0)
-        return rc;
-    unsigned char kb[16];
-    node_key(kb, keynum, 0);
-    MDB_val k = { 16, kb }, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == 16 && be64_get(k.mv_data) == keynum;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-        k.mv_size = 16;
-        k.mv_data = kb;
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static int node_del(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
-{
-    unsigned char kb[16];
-    node_key(kb, keynum, node);
-    MDB_val k = { 16, kb };
-    int rc = mdb_del(txn, s->nodes, &k, NULL);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
 
 static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *req, struct store_id *out)
 {
@@ -297,19 +196,20 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     struct store_id id;
     uint64_t node, offset, trimmed;
     uint32_t stream;
-    if ((rc = next_id(&r, req, &id)) != 0 || (rc = assign_node(s, txn, &r, &node)) != 0)
+    if ((rc = next_id(&r, req, &id)) != 0)
         return rc;
     struct store_event_in ev = { req->key, id, req->fields, req->nfields, req->now_us };
-    if ((rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
+    if ((rc = store_node_place(s, txn, r.keynum, r.node, r.entries_added == 0, &ev, &node)) != 0 ||
+        (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
         return rc;
+    r.node = node;
     unsigned char kb[ENTRY_KEY], vb[ENTRY_VAL];
     entry_key(kb, r.keynum, id);
     be32_put(vb, stream);
     be64_put(vb + 4, offset);
     be64_put(vb + 12, node);
     MDB_val k = { ENTRY_KEY, kb }, v = { ENTRY_VAL, vb };
-    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0 ||
-        (rc = node_put_last(s, txn, r.keynum, node, id)) != 0)
+    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0)
         return rc;
     r.length++;
     r.entries_added++;
@@ -340,9 +240,11 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
         MDB_val k = { ENTRY_KEY, kb }, v;
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && !entry_in_key(&k, r->keynum))
+        if (rc == 0 && (!entry_in_key(&k, r->keynum) || v.mv_size != ENTRY_VAL))
             rc = MDB_NOTFOUND;
-        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0)
+        uint64_t node = rc == 0 ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
+        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0 &&
+            (rc = store_node_entry_deleted(s, txn, r->keynum, node)) == 0)
             r->length--;
     }
     if (rc == 0 || rc == MDB_NOTFOUND)
@@ -377,7 +279,7 @@ static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, ui
     if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
     *node_out = node;
-    return *n ? node_get_last(s, txn, r->keynum, node, last) : 0;
+    return *n ? store_node_last(s, txn, r->keynum, node, last) : 0;
 }
 
 /* The number of oldest entries below minid (exact MINID). */
@@ -406,7 +308,7 @@ static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const st
 {
     uint64_t limit = t->limit < 0 ? APPROX_DEFAULT_LIMIT : (uint64_t)t->limit;
     while (r->length > 0) {
-        uint64_t n, node = 0;
+        uint64_t n, node;
         struct store_id last = { 0, 0 };
         int rc = oldest_node(s, txn, r, &n, &node, &last);
         if (rc != 0)
@@ -417,7 +319,7 @@ static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const st
                                                       : id_cmp(last, t->minid) < 0;
         if (!remove)
             break;
-        if ((rc = delete_oldest(s, txn, r, n)) != 0 || (rc = node_del(s, txn, r->keynum, node)) != 0)
+        if ((rc = delete_oldest(s, txn, r, n)) != 0)
             return rc;
         *removed += n;
     }
@@ -474,12 +376,15 @@ int store_xdel(struct store *s, struct store_bytes key, const struct store_id *i
     for (size_t i = 0; rc == 0 && i < n; i++) {
         unsigned char kb[ENTRY_KEY];
         entry_key(kb, r.keynum, ids[i]);
-        MDB_val k = { ENTRY_KEY, kb };
-        rc = mdb_del(txn, s->entries, &k, NULL);
+        MDB_val k = { ENTRY_KEY, kb }, v;
+        rc = mdb_get(txn, s->entries, &k, &v);
         if (rc == MDB_NOTFOUND) {
             rc = 0;
             continue;
         }
+        uint64_t node = (rc == 0 && v.mv_size == ENTRY_VAL) ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
+        if (rc == 0 && (rc = mdb_del(txn, s->entries, &k, NULL)) == 0)
+            rc = store_node_entry_deleted(s, txn, r.keynum, node);
         if (rc == 0) {
             r.length--;
             (*deleted)++;
@@ -561,7 +466,7 @@ int store_del(struct store *s, struct store_bytes key)
     if (rc == 0 && r.length > 0)
         rc = delete_oldest(s, txn, &r, r.length);
     if (rc == 0)
-        rc = nodes_clear(s, txn, r.keynum);
+        rc = store_nodes_clear(s, txn, r.keynum);
     if (rc == 0) {
         unsigned char buf[STORE_KEY_LMDB_MAX];
         MDB_val k = key_val(s, key, buf);

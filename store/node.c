@@ -1,0 +1,272 @@
+/* node.c — emulation of Redis's stream nodes (listpacks in a radix tree),
+ * so that '~' trimming removes exactly what Redis would.
+ *
+ * Redis appends an entry to the tail node unless that node's listpack
+ * would reach stream-node-max-bytes (4096) with the entry's field and value
+ * bytes, or it already holds stream-node-max-entries (100) entries, deleted
+ * ones included; a node whose entries are all deleted disappears. Whether a
+ * node closes therefore depends on its listpack's exact size, which this
+ * file computes from the listpack encoding rules (listpack.c) and the
+ * stream entry layout (t_stream.c streamAppendItem).
+ *
+ * nodes: be64 keynum | be64 node -> node record:
+ *   be64 last ms | be64 last seq   last ID ever added (deleted or not)
+ *   be64 master ms | be64 master seq
+ *   be64 lp bytes | be64 live | be64 deleted
+ *   be32 nfields | (be32 len | name)*   the master entry's field names */
+#include "store.h"
+#include "store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NODE_FIXED (7 * 8 + 4)
+#define NODE_MAX_BYTES 4096
+#define LP_HDR_AND_EOF 7
+#define LP_INT_BUF 21
+
+/* Bytes a listpack element of encoded size n needs for its back length. */
+static size_t lp_backlen(size_t n)
+{
+    return n <= 127 ? 1 : n < 16383 ? 2 : n < 2097151 ? 3 : n < 268435455 ? 4 : 5;
+}
+
+static size_t lp_int(int64_t v)
+{
+    size_t enc = (v >= 0 && v <= 127) ? 1 : (v >= -4096 && v <= 4095) ? 2
+               : (v >= -32768 && v <= 32767) ? 3 : (v >= -8388608 && v <= 8388607) ? 4
+               : (v >= INT32_MIN && v <= INT32_MAX) ? 5 : 9;
+    return enc + lp_backlen(enc);
+}
+
+/* lpStringToInt64: a canonical decimal int64 (no '+', no leading zeros,
+ * "-0" excluded) is stored as an integer. */
+static int lp_string_int(const char *s, size_t len, int64_t *v)
+{
+    if (len == 0 || len >= LP_INT_BUF)
+        return 0;
+    size_t i = s[0] == '-';
+    if (i == len || (s[i] == '0' && len > i + 1) || (i && s[1] == '0'))
+        return 0;
+    uint64_t acc = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || acc > (UINT64_MAX - 9) / 10)
+            return 0;
+        acc = acc * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (s[0] == '-' ? acc > (uint64_t)INT64_MAX + 1 : acc > (uint64_t)INT64_MAX)
+        return 0;
+    *v = s[0] == '-' ? (int64_t)(0 - acc) : (int64_t)acc;
+    return 1;
+}
+
+static size_t lp_str(struct store_bytes b)
+{
+    int64_t v;
+    if (lp_string_int(b.ptr, b.len, &v))
+        return lp_int(v);
+    size_t enc = (b.len < 64 ? 1 : b.len < 4096 ? 2 : 5) + b.len;
+    return enc + lp_backlen(enc);
+}
+
+struct node_rec {
+    struct store_id last, master;
+    uint64_t lp_bytes, live, deleted;
+    MDB_val fields; /* the master field names, encoded as stored */
+};
+
+static int rec_decode(const MDB_val *v, struct node_rec *n)
+{
+    const unsigned char *p = v->mv_data;
+    if (v->mv_size < NODE_FIXED)
+        return STORE_ERR_CORRUPT;
+    n->last = (struct store_id){ be64_get(p), be64_get(p + 8) };
+    n->master = (struct store_id){ be64_get(p + 16), be64_get(p + 24) };
+    n->lp_bytes = be64_get(p + 32);
+    n->live = be64_get(p + 40);
+    n->deleted = be64_get(p + 48);
+    n->fields = (MDB_val){ v->mv_size - 56, (void *)(p + 56) };
+    return 0;
+}
+
+static int rec_put(struct store *s, MDB_txn *txn, const unsigned char *key, const struct node_rec *n)
+{
+    MDB_val k = { 16, (void *)key }, v = { NODE_FIXED - 4 + n->fields.mv_size, NULL };
+    int rc = mdb_put(txn, s->nodes, &k, &v, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    unsigned char *p = v.mv_data;
+    const uint64_t x[7] = { n->last.ms, n->last.seq, n->master.ms, n->master.seq,
+                            n->lp_bytes, n->live, n->deleted };
+    for (int i = 0; i < 7; i++)
+        be64_put(p + 8 * i, x[i]);
+    memmove(p + 56, n->fields.mv_data, n->fields.mv_size);
+    return 0;
+}
+
+static void rec_key(unsigned char *p, uint64_t keynum, uint64_t node)
+{
+    be64_put(p, keynum);
+    be64_put(p + 8, node);
+}
+
+/* 1 if the entry's field names equal the master entry's (SAMEFIELDS). */
+static int same_fields(const MDB_val *master, const struct store_event_in *ev)
+{
+    const unsigned char *p = master->mv_data, *end = p + master->mv_size;
+    if (master->mv_size < 4 || be32_get(p) != ev->nfields / 2)
+        return 0;
+    p += 4;
+    for (size_t i = 0; i < ev->nfields; i += 2) {
+        if (end - p < 4)
+            return 0;
+        uint32_t len = be32_get(p);
+        p += 4;
+        if ((size_t)(end - p) < len || len != ev->fields[i].len || memcmp(p, ev->fields[i].ptr, len) != 0)
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
+/* The bytes one entry adds to its listpack (flags, ID deltas, optional
+ * field count and names, values, lp-count). */
+static uint64_t entry_bytes(const struct node_rec *n, const struct store_event_in *ev, int same)
+{
+    size_t nf = ev->nfields / 2;
+    uint64_t b = lp_int(same ? 2 : 0) + lp_int((int64_t)(ev->entry_id.ms - n->master.ms)) +
+                 lp_int((int64_t)(ev->entry_id.seq - n->master.seq));
+    if (!same)
+        b += lp_int((int64_t)nf);
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (!same || i % 2 == 1)
+            b += lp_str(ev->fields[i]);
+    return b + lp_int((int64_t)(nf + 3 + (same ? 0 : nf + 1)));
+}
+
+/* The master entry of a new node: count (1), deleted (0), the number of
+ * fields, the field names, the master terminator (0). */
+static int rec_new(struct node_rec *n, const struct store_event_in *ev, unsigned char **names_out)
+{
+    size_t nf = ev->nfields / 2, len = 4;
+    for (size_t i = 0; i < ev->nfields; i += 2)
+        len += 4 + ev->fields[i].len;
+    unsigned char *names = malloc(len), *p = names;
+    if (names == NULL)
+        return STORE_ERR_NOMEM;
+    be32_put(p, (uint32_t)nf);
+    p += 4;
+    uint64_t bytes = LP_HDR_AND_EOF + lp_int(1) + lp_int(0) + lp_int((int64_t)nf) + lp_int(0);
+    for (size_t i = 0; i < ev->nfields; i += 2) {
+        be32_put(p, (uint32_t)ev->fields[i].len);
+        memcpy(p + 4, ev->fields[i].ptr, ev->fields[i].len);
+        p += 4 + ev->fields[i].len;
+        bytes += lp_str(ev->fields[i]);
+    }
+    *n = (struct node_rec){ .master = ev->entry_id, .lp_bytes = bytes, .live = 1,
+                            .fields = { len, names } };
+    *names_out = names;
+    return 0;
+}
+
+int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
+                     const struct store_event_in *ev, uint64_t *node_out)
+{
+    unsigned char key[16], *names = NULL;
+    struct node_rec n;
+    MDB_val v;
+    int rc = MDB_NOTFOUND;
+    rec_key(key, keynum, tail);
+    if (!fresh) {
+        MDB_val k = { 16, key };
+        if ((rc = mdb_get(txn, s->nodes, &k, &v)) == 0)
+            rc = rec_decode(&v, &n);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    uint64_t payload = 0;
+    for (size_t i = 0; i < ev->nfields; i++)
+        payload += ev->fields[i].len;
+    int same = 0;
+    if (rc == 0 && n.lp_bytes + payload < NODE_MAX_BYTES && n.live + n.deleted < STORE_NODE_ENTRIES) {
+        n.lp_bytes += lp_int((int64_t)n.live + 1) - lp_int((int64_t)n.live);
+        n.live++;
+        same = same_fields(&n.fields, ev);
+        /* n.fields points into the page that rec_put rewrites: copy it. */
+        if ((names = malloc(n.fields.mv_size ? n.fields.mv_size : 1)) == NULL)
+            return STORE_ERR_NOMEM;
+        memcpy(names, n.fields.mv_data, n.fields.mv_size);
+        n.fields.mv_data = names;
+    } else {
+        tail = fresh ? 0 : tail + 1; /* a new node: the old one is full or gone */
+        rec_key(key, keynum, tail);
+        if ((rc = rec_new(&n, ev, &names)) != 0)
+            return rc;
+        same = 1; /* the first entry's fields are the master entry's */
+    }
+    n.lp_bytes += entry_bytes(&n, ev, same);
+    n.last = ev->entry_id;
+    rc = rec_put(s, txn, key, &n);
+    free(names);
+    *node_out = tail;
+    return rc;
+}
+
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
+{
+    unsigned char key[16];
+    rec_key(key, keynum, node);
+    MDB_val k = { 16, key }, v;
+    struct node_rec n;
+    int rc = mdb_get(txn, s->nodes, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0 || (rc = rec_decode(&v, &n)) != 0)
+        return rc;
+    if (n.live <= 1)
+        return mdb_del(txn, s->nodes, &k, NULL); /* Redis drops an emptied node */
+    n.lp_bytes += lp_int((int64_t)n.live - 1) - lp_int((int64_t)n.live) +
+                  lp_int((int64_t)n.deleted + 1) - lp_int((int64_t)n.deleted);
+    n.live--;
+    n.deleted++;
+    unsigned char *copy = malloc(n.fields.mv_size ? n.fields.mv_size : 1);
+    if (copy == NULL)
+        return STORE_ERR_NOMEM;
+    memcpy(copy, n.fields.mv_data, n.fields.mv_size); /* v points into the page rec_put rewrites */
+    n.fields.mv_data = copy;
+    rc = rec_put(s, txn, key, &n);
+    free(copy);
+    return rc;
+}
+
+int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last)
+{
+    unsigned char key[16];
+    rec_key(key, keynum, node);
+    MDB_val k = { 16, key }, v;
+    struct node_rec n;
+    int rc = mdb_get(txn, s->nodes, &k, &v);
+    if (rc == 0 && (rc = rec_decode(&v, &n)) == 0)
+        *last = n.last;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->nodes, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[16];
+    rec_key(kb, keynum, 0);
+    MDB_val k = { 16, kb }, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == 16 && be64_get(k.mv_data) == keynum;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        k = (MDB_val){ 16, kb };
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
