@@ -84,6 +84,7 @@ fail:
 void client_free(struct client *c)
 {
     struct srv *s = c->srv;
+    client_unblock_free(c);
     if (c->prev) c->prev->next = c->next;
     else s->clients_head = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -201,7 +202,7 @@ static void client_process_input(struct client *c)
     struct resp_request req;
     int64_t clock_us = srv_now_us();
     c->last_ms = clock_us / 1000;
-    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED))) {
+    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED | CLIENT_BLOCKED))) {
         int rc = resp_parser_next(c->parser, &req);
         if (rc == RESP_NEED_MORE)
             break;
@@ -211,6 +212,11 @@ static void client_process_input(struct client *c)
         }
         srv_dispatch(c, req.argc, req.argv, &clock_us);
     }
+}
+
+void client_resume(struct client *c)
+{
+    client_process_input(c);
 }
 
 static void client_on_read(evutil_socket_t fd, short what, void *arg)
@@ -255,6 +261,7 @@ static const char *client_flags_str(const struct client *c, char *buf)
     char *p = buf;
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *p++ = 'A';
+    if (c->flags & CLIENT_BLOCKED) *p++ = 'b';
     if (p == buf) *p++ = 'N';
     *p = '\0';
     return buf;

@@ -21,7 +21,7 @@ static const struct name_flag command_flags[] = {
     { CMD_SKIP_MONITOR, "skip_monitor" }, { CMD_SKIP_SLOWLOG, "skip_slowlog" },
     { CMD_FAST, "fast" }, { CMD_NO_AUTH, "no_auth" },
     { CMD_NO_MANDATORY_KEYS, "no_mandatory_keys" }, { CMD_NO_MULTI, "no_multi" },
-    { CMD_ALLOW_BUSY, "allow_busy" }, { 0, NULL },
+    { CMD_MOVABLE_KEYS, "movablekeys" }, { CMD_ALLOW_BUSY, "allow_busy" }, { 0, NULL },
 };
 
 static const struct name_flag acl_categories[] = {

@@ -232,3 +232,115 @@ void cmd_del(struct client *c, int argc, const struct resp_arg *argv)
     }
     reply_int(c, n);
 }
+
+/* ---- XREAD ---- */
+
+static int xread_last_id(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    (void)f, (void)n;
+    *(struct store_id *)ctx = id;
+    return 1;
+}
+
+/* The ID XREAD waits after for one key: "$" (the last ID generated), "+"
+ * (Redis 7.4: the last entry, so that it is returned), or an explicit ID
+ * (missing sequence 0). Returns 0, or -1 after replying. */
+static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const struct resp_arg *a,
+                             struct store_id *id)
+{
+    int dollar = a->len == 1 && a->ptr[0] == '$', plus = a->len == 1 && a->ptr[0] == '+';
+    if (!dollar && !plus) {
+        if (xid_parse(a, 0, id) == 0)
+            return 0;
+        reply_error(c, "Invalid stream ID specified as stream command argument");
+        return -1;
+    }
+    struct store_key_info info;
+    int rc = store_key_info(c->srv->store, key_of(key), &info);
+    if (rc == STORE_ERR_NOKEY) {
+        *id = (struct store_id){ 0, 0 };
+        return 0;
+    }
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return -1;
+    }
+    *id = info.last_id;
+    if (plus && info.length > 0) {
+        /* One before the newest live entry, so that it is the one read. */
+        struct store_id last = { 0, 0 };
+        store_range(c->srv->store, key_of(key), (struct store_id){ 0, 0 }, info.last_id, 1, 1,
+                    xread_last_id, &last);
+        *id = last.seq ? (struct store_id){ last.ms, last.seq - 1 }
+                       : (struct store_id){ last.ms - 1, UINT64_MAX };
+    }
+    return 0;
+}
+
+struct xread_opts {
+    long long count, timeout_ms;
+    int block, streams; /* streams: argv index of the first key */
+};
+
+static int xread_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct xread_opts *o)
+{
+    *o = (struct xread_opts){ .count = 0 };
+    for (int i = 1; i < argc; i++) {
+        int more = argc - i - 1;
+        if (arg_is(&argv[i], "block") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &o->timeout_ms, "timeout is not an integer or out of range") != 0)
+                return -1;
+            if (o->timeout_ms < 0) {
+                reply_error(c, "timeout is negative");
+                return -1;
+            }
+            o->block = 1;
+        } else if (arg_is(&argv[i], "count") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &o->count, NULL) != 0)
+                return -1;
+            if (o->count < 0)
+                o->count = 0;
+        } else if (arg_is(&argv[i], "streams") && more) {
+            o->streams = i + 1;
+            if ((argc - o->streams) % 2 != 0) {
+                reply_error(c, "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+                return -1;
+            }
+            return 0;
+        } else if (arg_is(&argv[i], "group")) {
+            reply_error(c, "The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+            return -1;
+        } else {
+            reply_error_syntax(c);
+            return -1;
+        }
+    }
+    reply_error_syntax(c);
+    return -1;
+}
+
+/* XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...] */
+void cmd_xread(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct xread_opts o;
+    if (xread_opts_or_reply(c, argc, argv, &o) != 0)
+        return;
+    int nkeys = (argc - o.streams) / 2;
+    const struct resp_arg *keys = &argv[o.streams];
+    struct store_id *ids = malloc((size_t)nkeys * sizeof(*ids));
+    if (ids == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    int served = 0;
+    for (int i = 0; i < nkeys; i++)
+        if (xread_id_or_reply(c, &keys[i], &keys[nkeys + i], &ids[i]) != 0)
+            goto done;
+    served = xread_serve(c, nkeys, keys, ids, o.count);
+    if (served == 0 && o.block)
+        client_block_xread(c, nkeys, keys, ids, o.count, o.timeout_ms);
+    else if (served == 0)
+        reply_null_array(c);
+done:
+    free(ids);
+}

@@ -385,6 +385,21 @@ static const struct srv_arg xdel_args[] = {
     { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
     END_ARGS,
 };
+static const struct srv_key_spec ks_xread[] = {
+    { .flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_KEYWORD, .keyword = "STREAMS", .startfrom = 1,
+      .find = KS_FIND_RANGE, .lastkey = -1, .keystep = 1, .limit = 2 },
+};
+static const struct srv_arg xread_streams_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARGF_MULTIPLE },
+    { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg xread_args[] = {
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    { .name = "milliseconds", .type = ARG_INTEGER, .token = "BLOCK", .flags = ARGF_OPTIONAL },
+    { .name = "streams", .type = ARG_BLOCK, .token = "STREAMS", .subargs = xread_streams_args },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -485,6 +500,12 @@ const struct srv_command srv_command_table[] = {
       .since = "5.0.0", .group = "stream",
       .complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
       .history = xrange_history, .args = xrange_args },
+    { .name = "xread", .proc = cmd_xread, .arity = -4, .flags = CMD_READONLY | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+      .acl = ACL_STREAM, .key_specs = ks_xread, .nkey_specs = 1,
+      .summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+      .args = xread_args },
     { .name = "xrevrange", .proc = cmd_xrevrange, .arity = -4, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .key_specs = ks_access_one, .nkey_specs = 1,
       .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",

@@ -101,7 +101,7 @@ static void close_idle_clients(struct srv *s, int64_t now)
     if (s->cfg.timeout <= 0)
         return;
     for (struct client *c = s->clients_head; c; c = c->next) {
-        if (now - c->last_ms > s->cfg.timeout * 1000 && !(c->flags & CLIENT_CLOSE_ASAP)) {
+        if (now - c->last_ms > s->cfg.timeout * 1000 && !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
             srv_log(SRV_LL_VERBOSE, "Closing idle client");
             client_close_async(c);
         }
@@ -128,7 +128,16 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
  * replies, then free closed clients. */
 static void before_sleep(struct srv *s)
 {
-    srv_commit_turn(s);
+    /* Commit, then serve the blocked readers the commit may satisfy. What
+     * they run next (their held input) may write again, so repeat; the loop
+     * always ends right after a commit. */
+    for (int rounds = 0;; rounds++) {
+        int wrote = store_turn_dirty(s->store);
+        srv_commit_turn(s);
+        if (!wrote || rounds == 16)
+            break;
+        srv_wake_blocked(s);
+    }
     struct client *c = s->pending_writes;
     s->pending_writes = NULL;
     while (c != NULL) {

@@ -19,6 +19,7 @@ struct event_base;
 struct event;
 struct evconnlistener;
 struct store;
+struct store_id;
 struct client;
 struct srv_command;
 
@@ -93,6 +94,7 @@ struct srv {
     struct client *pending_writes;  /* clients with replies to flush */
     struct client *to_close;        /* clients to free after this turn */
     struct client *turn_writers;    /* clients whose replies wait for the turn's commit */
+    struct client *blocked_head;    /* clients in XREAD BLOCK (blocking.c) */
     uint64_t next_client_id;
 
     uint64_t cron_ticks;
@@ -116,6 +118,7 @@ enum {
     CLIENT_WRITE_WAIT = 1 << 4,        /* EV_WRITE armed: socket was full */
     CLIENT_READ_PAUSED = 1 << 5,       /* not reading (shutdown) */
     CLIENT_TURN_WRITER = 1 << 6,       /* on srv->turn_writers */
+    CLIENT_BLOCKED = 1 << 7,           /* waiting in XREAD BLOCK: input held */
 };
 
 struct client {
@@ -138,6 +141,8 @@ struct client {
     struct client *next_pending;    /* srv->pending_writes list */
     struct client *next_close;      /* srv->to_close list */
     struct client *next_writer;     /* srv->turn_writers list */
+    struct blocked_read *blocked;   /* XREAD BLOCK state, or NULL */
+    struct client *prev_blocked, *next_blocked;
     size_t turn_mark;         /* out.len before this turn's first write */
     int turn_replies;         /* replies written since turn_mark */
 };
@@ -206,6 +211,25 @@ void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc,
 /* Commits the turn's writes; if that fails, every reply that depended on
  * them is replaced by an error. Called before replies are flushed. */
 void srv_commit_turn(struct srv *s);
+
+/* ---- blocking.c: XREAD BLOCK ---- */
+/* The stream read of XREAD: for each key, the entries after ids[i] (at most
+ * count per key; count <= 0: all). Writes the reply and returns 1 when any
+ * key has entries; writes nothing and returns 0 when none has; -1 after an
+ * error reply. */
+int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const struct store_id *ids,
+                long long count);
+/* Blocks c until xread_serve finds entries, the deadline passes (null
+ * reply; timeout_ms 0 = never) or the client goes. Copies what it keeps.
+ * Returns 0, or -1 after an error reply. */
+int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
+                       const struct store_id *ids, long long count, long long timeout_ms);
+/* Serves the blocked clients that committed writes may have unblocked. */
+void srv_wake_blocked(struct srv *s);
+/* Forgets c's blocked state (the client is going away). */
+void client_unblock_free(struct client *c);
+/* Runs the requests buffered while c was blocked. */
+void client_resume(struct client *c);
 
 /* ---- info.c ---- */
 /* Writes INFO's text for the given section names into a malloc'd string

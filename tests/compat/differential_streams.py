@@ -378,6 +378,27 @@ CASES = [
         S("XRANGE", "r", "-1", "+"), S("XRANGE", "r", OVER, "+"), S("XRANGE", "r", "-", OVER),
         S("XRANGE", "r", "", "+"), S("XRANGE", "r", "-", "1-"),
         S("XRANGE", "r", " 1", "+2"), S("XRANGE", "r", "1--0", "1--" + MAXU)], None),
+    ("xread (no BLOCK)", [xadds("xr", ["1-1", "1-2", "2-1", "5-5"]), xadds("xs", ["3-3"])] + [
+        S("XREAD", "STREAMS", "xr", "0"), S("XREAD", "STREAMS", "xr", "1-1"),
+        S("XREAD", "STREAMS", "xr", "1"), S("XREAD", "STREAMS", "xr", "5-5"),
+        S("XREAD", "STREAMS", "xr", "$"), S("XREAD", "STREAMS", "nosuch", "0"),
+        S("XREAD", "STREAMS", "nosuch", "$"), S("XREAD", "COUNT", "2", "STREAMS", "xr", "xs", "0", "0"),
+        S("XREAD", "COUNT", "0", "STREAMS", "xr", "0"), S("XREAD", "COUNT", "-5", "STREAMS", "xr", "0"),
+        S("XREAD", "count", "1", "streams", "xs", "xr", "0", "1-2"),
+        S("XREAD", "STREAMS", "xr", "nosuch", "xs", "0", "0", "3-3"),
+        S("XREAD", "STREAMS", "xr", "xr", "0", "2-1"),
+        S("XREAD", "BLOCK", "1", "STREAMS", "xr", "0"),
+        S("XREAD", "BLOCK", "5", "STREAMS", "xr", "$"),
+        S("XREAD", "BLOCK", "5", "STREAMS", "nosuch", "0"),
+        S("XREAD", "STREAMS", "xr", "abc"), S("XREAD", "STREAMS", "xr", "1-"),
+        S("XREAD", "STREAMS", "xr", "18446744073709551615-18446744073709551615"),
+        S("XREAD", "STREAMS", "xr"), S("XREAD", "STREAMS", "xr", "xs", "0"),
+        S("XREAD", "COUNT", "x", "STREAMS", "xr", "0"), S("XREAD", "BLOCK", "x", "STREAMS", "xr", "0"),
+        S("XREAD", "BLOCK", "-1", "STREAMS", "xr", "0"), S("XREAD", "BLOCK", "1.5", "STREAMS", "xr", "0"),
+        S("XREAD", "GROUP", "g", "c", "STREAMS", "xr", "0"), S("XREAD", "FOO", "STREAMS", "xr", "0"),
+        S("XREAD", "COUNT", "1"), S("XREAD", "COUNT", "1", "BLOCK", "1"), S("XREAD", "STREAMS"),
+        S("XDEL", "xr", "5-5"), S("XREAD", "STREAMS", "xr", "2-1"), S("XREAD", "STREAMS", "xr", "$")]
+     + ks("xr", "xs", "nosuch"), None),
     ("xrange count and syntax", [xadds("r", ["1-1", "1-2", "2-1", "3-0", "3-1", "5-5"])] + [
         S("XRANGE", "r", "-", "+", "COUNT", "1"), S("XRANGE", "r", "-", "+", "COUNT", "2"),
         S("XRANGE", "r", "-", "+", "count", "6"), S("XRANGE", "r", "-", "+", "COUNT", "7"),
@@ -486,6 +507,9 @@ def case_keys(cases):
         cmd = b(args[0]).upper()
         if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE") and len(args) > 1:
             keys.add(b(args[1]))
+        elif cmd == b"XREAD" and b"STREAMS" in [b(a).upper() for a in args]:
+            rest = args[[b(a).upper() for a in args].index(b"STREAMS") + 1:]
+            keys.update(b(k) for k in rest[:len(rest) // 2])
         elif cmd in (b"EXISTS", b"DEL", b"UNLINK"):
             keys.update(b(k) for k in args[1:])
 

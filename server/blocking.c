@@ -1,0 +1,215 @@
+/* blocking.c — XREAD's read and its BLOCK: a blocked client holds its
+ * input until a committed write gives one of its keys entries after its
+ * ID, its timeout fires, or it disconnects. Woken clients are served in
+ * before_sleep() right after the turn's commit, so they see every write
+ * that was acknowledged in the same turn. */
+#include "server.h"
+#include "log.h"
+#include "reply.h"
+#include "store.h"
+#include "stream_args.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct blocked_read {
+    int nkeys;
+    struct resp_arg *keys;    /* point into `bytes` */
+    struct store_id *ids;
+    char *bytes;
+    long long count;
+    struct event *timer;      /* NULL when blocking forever */
+};
+
+static struct store_bytes as_bytes(const struct resp_arg *a)
+{
+    return (struct store_bytes){ a->ptr, a->len };
+}
+
+static int no_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    (void)ctx, (void)id, (void)f, (void)n;
+    return 1; /* one is enough: stop */
+}
+
+static int reply_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n)
+{
+    struct client *c = ctx;
+    char buf[48];
+    reply_array(c, 2);
+    reply_bulk(c, buf, (size_t)xid_format(id, buf));
+    reply_array(c, n);
+    for (size_t i = 0; i < n; i++)
+        reply_bulk(c, fields[i].ptr, fields[i].len);
+    return 0;
+}
+
+/* The first ID after id, or 0 when id is the last possible one. */
+static int id_after(struct store_id id, struct store_id *next)
+{
+    if (id.seq != UINT64_MAX)
+        *next = (struct store_id){ id.ms, id.seq + 1 };
+    else if (id.ms != UINT64_MAX)
+        *next = (struct store_id){ id.ms + 1, 0 };
+    else
+        return 0;
+    return 1;
+}
+
+static const struct store_id ID_MAX = { UINT64_MAX, UINT64_MAX };
+
+int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const struct store_id *ids,
+                long long count)
+{
+    struct store *st = c->srv->store;
+    long long limit = count > 0 ? count : -1;
+    int ready = 0;
+    char *has = calloc((size_t)nkeys, 1);
+    if (has == NULL) {
+        reply_error(c, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < nkeys; i++) {
+        struct store_id from;
+        long long n = id_after(ids[i], &from) ? store_range(st, as_bytes(&keys[i]), from, ID_MAX, 0, 1, no_entry, NULL) : 0;
+        if (n < 0) {
+            free(has);
+            reply_errorf(c, "%s", store_strerror((int)n));
+            return -1;
+        }
+        has[i] = n > 0;
+        ready += has[i];
+    }
+    if (ready > 0) {
+        if (c->resp == 3)
+            reply_map(c, (size_t)ready);
+        else
+            reply_array(c, (size_t)ready);
+        for (int i = 0; i < nkeys; i++) {
+            struct store_id from;
+            if (!has[i] || !id_after(ids[i], &from))
+                continue;
+            if (c->resp != 3)
+                reply_array(c, 2);
+            reply_bulk(c, keys[i].ptr, keys[i].len);
+            size_t mark = reply_defer(c);
+            long long n = store_range(st, as_bytes(&keys[i]), from, ID_MAX, 0, limit, reply_entry, c);
+            reply_set_deferred_array(c, mark, n > 0 ? (size_t)n : 0);
+        }
+    }
+    free(has);
+    return ready > 0;
+}
+
+static void unlink_blocked(struct client *c)
+{
+    struct srv *s = c->srv;
+    if (c->prev_blocked) c->prev_blocked->next_blocked = c->next_blocked;
+    else s->blocked_head = c->next_blocked;
+    if (c->next_blocked) c->next_blocked->prev_blocked = c->prev_blocked;
+    c->prev_blocked = c->next_blocked = NULL;
+    s->blocked_clients--;
+}
+
+void client_unblock_free(struct client *c)
+{
+    struct blocked_read *b = c->blocked;
+    if (b == NULL)
+        return;
+    unlink_blocked(c);
+    if (b->timer)
+        event_free(b->timer);
+    free(b->bytes);
+    free(b->keys);
+    free(b->ids);
+    free(b);
+    c->blocked = NULL;
+    c->flags &= ~CLIENT_BLOCKED;
+}
+
+/* Ends the block (the reply is written) and runs what the client sent
+ * meanwhile. */
+static void unblock_and_resume(struct client *c)
+{
+    client_unblock_free(c);
+    client_resume(c);
+}
+
+static void on_block_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct client *c = arg;
+    reply_null_array(c);
+    unblock_and_resume(c);
+}
+
+static struct blocked_read *blocked_copy(int nkeys, const struct resp_arg *keys, const struct store_id *ids)
+{
+    size_t total = 0;
+    for (int i = 0; i < nkeys; i++)
+        total += keys[i].len;
+    struct blocked_read *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    b->keys = calloc((size_t)nkeys, sizeof(*b->keys));
+    b->ids = calloc((size_t)nkeys, sizeof(*b->ids));
+    b->bytes = malloc(total ? total : 1);
+    if (!b->keys || !b->ids || !b->bytes) {
+        free(b->keys), free(b->ids), free(b->bytes), free(b);
+        return NULL;
+    }
+    char *p = b->bytes;
+    for (int i = 0; i < nkeys; i++) {
+        memcpy(p, keys[i].ptr, keys[i].len);
+        b->keys[i] = (struct resp_arg){ p, keys[i].len };
+        p += keys[i].len;
+        b->ids[i] = ids[i];
+    }
+    b->nkeys = nkeys;
+    return b;
+}
+
+int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
+                       const struct store_id *ids, long long count, long long timeout_ms)
+{
+    struct blocked_read *b = blocked_copy(nkeys, keys, ids);
+    if (b == NULL) {
+        reply_error(c, "out of memory");
+        return -1;
+    }
+    b->count = count;
+    if (timeout_ms > 0) {
+        struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
+        b->timer = evtimer_new(c->srv->base, on_block_timeout, c);
+        if (b->timer == NULL || evtimer_add(b->timer, &tv) != 0) {
+            if (b->timer)
+                event_free(b->timer);
+            free(b->bytes), free(b->keys), free(b->ids), free(b);
+            reply_error(c, "out of memory");
+            return -1;
+        }
+    }
+    struct srv *s = c->srv;
+    c->blocked = b;
+    c->flags |= CLIENT_BLOCKED;
+    c->next_blocked = s->blocked_head;
+    if (s->blocked_head)
+        s->blocked_head->prev_blocked = c;
+    s->blocked_head = c;
+    s->blocked_clients++;
+    return 0;
+}
+
+void srv_wake_blocked(struct srv *s)
+{
+    struct client *c = s->blocked_head, *next;
+    for (; c != NULL; c = next) {
+        next = c->next_blocked;
+        struct blocked_read *b = c->blocked;
+        if (c->flags & CLIENT_CLOSE_ASAP)
+            continue;
+        if (xread_serve(c, b->nkeys, b->keys, b->ids, b->count) != 0)
+            unblock_and_resume(c);
+    }
+}
