@@ -1,14 +1,14 @@
 /* commit.c — group commit. The commands of one loop turn share one store
- * transaction; each write command runs in a nested one. The turn commits in
- * before_sleep() before any reply is flushed, so a client never sees an
- * acknowledgement of a write that is not (per `durability`) on disk. */
+ * transaction, committed in before_sleep() before any reply is flushed, so
+ * a client never sees an acknowledgement of a write that is not (per
+ * `durability`) on disk. If the commit fails, every reply that depended on
+ * the turn is replaced by the error. */
 #include "server.h"
 #include "commands.h"
 #include "log.h"
 #include "reply.h"
 #include "store.h"
 
-#define GROW_ATTEMPTS 8
 
 static void note_writer(struct client *c)
 {
@@ -30,34 +30,17 @@ void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, c
 {
     struct store *st = c->srv->store;
     note_writer(c);
-    for (int attempt = 0;; attempt++) {
-        size_t mark = c->out.len;
-        int rc = store_cmd_begin(st);
-        if (rc != 0) {
-            reply_store_error(c, rc);
-            return;
-        }
-        uint64_t errors = c->srv->stats.error_replies;
+    size_t mark = c->out.len;
+    int rc = store_cmd_begin(st);
+    if (rc == 0) {
         e->cmd->proc(c, argc, argv);
-        if (!store_cmd_map_full(st)) {
-            /* A command that answered an error stores nothing. */
-            if (c->srv->stats.error_replies != errors)
-                store_cmd_abort(st);
-            else if ((rc = store_cmd_commit(st)) != 0) {
-                c->out.len = mark;
-                reply_store_error(c, rc);
-            }
-            return;
-        }
-        /* The map is full: forget this attempt's reply, grow, run again. */
-        store_cmd_abort(st);
+        rc = store_cmd_end(st);
+    }
+    if (rc != 0) {
+        /* The turn failed: this command's reply becomes the error now; the
+         * others of the turn get it at the commit (srv_commit_turn). */
         c->out.len = mark;
-        if (attempt == GROW_ATTEMPTS || (rc = store_grow(st)) != 0) {
-            srv_log(SRV_LL_WARNING, "Can't grow the store: %s", store_strerror(rc ? rc : STORE_ERR_FULL));
-            reply_store_error(c, rc ? rc : STORE_ERR_FULL);
-            return;
-        }
-        srv_log(SRV_LL_NOTICE, "Store map grown for a larger dataset");
+        reply_store_error(c, rc);
     }
 }
 

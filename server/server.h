@@ -204,8 +204,7 @@ struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, 
 void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us);
 
 /* ---- commit.c: group commit ---- */
-/* Runs a write command inside its own store transaction, growing the map
- * and re-running it when the map is full. */
+/* Runs a write command inside the turn's store transaction. */
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc,
                     const struct resp_arg *argv);
 /* Commits the turn's writes; if that fails, every reply that depended on

@@ -208,7 +208,7 @@ int store_open_sized(struct store **out, const char *dir, size_t initial_map)
         goto fail;
     if ((rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, initial_map ? initial_map : STORE_INITIAL_MAP_BYTES)) != 0 ||
-        (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644)) != 0 ||
+        (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0 ||
         (rc = init_meta(s)) != 0)
         goto fail;
     *out = s;
@@ -222,8 +222,6 @@ void store_close(struct store *s)
 {
     if (s == NULL)
         return;
-    if (s->cmd != NULL)
-        mdb_txn_abort(s->cmd);
     if (s->turn != NULL)
         mdb_txn_abort(s->turn);
     if (s->env != NULL)

@@ -77,29 +77,23 @@ int store_set_durability(struct store *s, enum store_durability d);
 /* Flushes to disk now (relaxed mode calls it once a second). */
 int store_sync(struct store *s);
 
-/* Begins a command's transaction (and the turn's, if none is open).
- * Returns 0 or an error code. Every store_cmd_begin is paired with exactly
- * one store_cmd_commit or store_cmd_abort. */
+/* Opens the turn's write transaction if none is open. Every write command
+ * runs between store_cmd_begin and store_cmd_end. Returns 0, or an error
+ * code (also when the turn has already failed). */
 int store_cmd_begin(struct store *s);
-/* Keeps the command's writes in the turn. Returns 0 or an error code (then
- * the command's writes are dropped, the turn's earlier ones kept). */
-int store_cmd_commit(struct store *s);
-/* Drops the command's writes; the turn's earlier writes are kept. */
-void store_cmd_abort(struct store *s);
+/* Ends a write command. Returns 0, or the error that failed the turn: the
+ * command (and the turn) will not be stored. */
+int store_cmd_end(struct store *s);
 /* Makes the turn's writes durable (per the durability mode) and ends the
  * turn. Returns 0 (also when no turn was open) or an error code, in which
- * case none of the turn's writes are stored. */
+ * case none of the turn's writes are stored. Store operations check their
+ * input before writing, so one that returns an input error (NOKEY, ID_*,
+ * SEQ_OVERFLOW) has written nothing; any other error fails the turn. */
 int store_turn_commit(struct store *s);
-/* 1 if the open turn holds writes not yet committed. */
+/* 1 if a write command ran in the open turn. */
 int store_turn_dirty(const struct store *s);
-/* 1 if the current command failed because the map is full. The caller
- * aborts the command, calls store_grow() and runs the command again. */
-int store_cmd_map_full(const struct store *s);
-/* Commits the open turn (as store_turn_commit) and doubles the map size.
- * Returns 0, or an error code (e.g. STORE_ERR_FULL: the disk is full). */
-int store_grow(struct store *s);
 
-/* ---- streams (inside store_cmd_begin/commit) ---- */
+/* ---- streams (writes between store_cmd_begin and store_cmd_end) ---- */
 
 enum store_id_mode { STORE_ID_EXPLICIT, STORE_ID_AUTO_SEQ, STORE_ID_AUTO };
 enum store_trim { STORE_TRIM_NONE, STORE_TRIM_MAXLEN, STORE_TRIM_MINID };

@@ -23,9 +23,8 @@ struct store {
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
-    MDB_txn *cmd;    /* the command's nested transaction, or NULL */
-    int turn_dirty;
-    int map_full;    /* an operation hit MDB_MAP_FULL in this command */
+    int turn_dirty;  /* a write command ran in the turn */
+    int turn_failed; /* an LMDB error mid-write: the turn must be aborted */
     /* the node's source stream, mirrored from LMDB for the open turn */
     uint32_t own_stream;
     uint64_t next_offset, lamport;
@@ -36,16 +35,16 @@ struct store {
 /* SipHash-2-4 of data under a 16-byte key (siphash.c). */
 uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len);
 
-/* The transaction operations run in: the command's, else the turn's. NULL
- * when neither is open (then readers open a read-only one). */
+/* The turn's write transaction, or NULL when none is open (readers then
+ * open a read-only one). */
 MDB_txn *store_txn(struct store *s);
 
 /* Runs a read: uses the open transaction or a temporary read-only one.
  * *own tells the caller to abort it when done. */
 int store_read_txn(struct store *s, MDB_txn **txn, int *own);
 
-/* Maps an LMDB result to a store code, recording MDB_MAP_FULL so the
- * server can grow the map and retry the command. */
+/* Maps an LMDB result to a store code; an error that may have left partial
+ * writes marks the open turn failed (txn.c). */
 int store_rc(struct store *s, int rc);
 
 /* Big-endian fixed-width integers, so LMDB's byte order is numeric order. */

@@ -1,7 +1,14 @@
-/* txn.c — the write path: one write transaction per loop turn (group
- * commit), a nested transaction per command so one failing command never
- * takes the others of its turn with it, durability modes, and growing the
- * map when a command reaches its end. */
+/* txn.c — the write path: one LMDB write transaction per loop turn (group
+ * commit) and the durability modes.
+ *
+ * Commands write straight into the turn's transaction. Every write command
+ * checks its input before its first write, so a command that answers an
+ * error has stored nothing; an LMDB error in the middle of a write (disk or
+ * map full, corruption) fails the whole turn: store_turn_commit() then
+ * aborts it and reports the error, and the server turns every reply of the
+ * turn into that error. (A nested transaction per command would contain
+ * such a failure to one command, but costs LMDB a 2 MB dirty list and a copy
+ * of every page it touches — most of the CPU time of an XADD.) */
 #include "store.h"
 #include "store_internal.h"
 
@@ -9,24 +16,32 @@
 
 MDB_txn *store_txn(struct store *s)
 {
-    return s->cmd ? s->cmd : s->turn;
+    return s->turn;
 }
 
 int store_read_txn(struct store *s, MDB_txn **txn, int *own)
 {
-    *txn = store_txn(s);
+    *txn = s->turn;
     *own = *txn == NULL;
     if (*own)
         return mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
     return 0;
 }
 
+/* Errors that mean "bad input, nothing written"; any other failure inside
+ * an open turn may have left partial writes behind. */
+static int is_input_error(int rc)
+{
+    return rc == 0 || rc == MDB_NOTFOUND || rc == STORE_ERR_NOKEY || rc == STORE_ERR_ID_SMALL ||
+           rc == STORE_ERR_ID_ZERO || rc == STORE_ERR_ID_EXHAUSTED || rc == STORE_ERR_SEQ_OVERFLOW;
+}
+
 int store_rc(struct store *s, int rc)
 {
-    if (rc == MDB_MAP_FULL)
-        s->map_full = 1;
     if (rc == ENOSPC)
-        return STORE_ERR_FULL;
+        rc = STORE_ERR_FULL;
+    if (s->turn != NULL && !is_input_error(rc) && s->turn_failed == 0)
+        s->turn_failed = rc;
     return rc;
 }
 
@@ -40,12 +55,14 @@ int store_set_durability(struct store *s, enum store_durability d)
 
 int store_sync(struct store *s)
 {
-    return store_rc(s, mdb_env_sync(s->env, 1));
+    int rc = mdb_env_sync(s->env, 1);
+    return rc == ENOSPC ? STORE_ERR_FULL : rc;
 }
 
 /* Doubles the map while it is more than half used. Only possible with no
  * transaction open, i.e. at the start of a turn: growing there means a
- * turn's own commit never runs out of map. */
+ * turn's own writes and commit never run out of map (on 64-bit systems the
+ * 1 TiB map makes this moot; 32-bit ones start small). */
 static int grow_ahead(struct store *s)
 {
     uint64_t used, map;
@@ -61,89 +78,57 @@ static int grow_ahead(struct store *s)
 
 int store_cmd_begin(struct store *s)
 {
-    int rc;
-    s->map_full = 0;
-    if (s->turn == NULL) {
-        if ((rc = grow_ahead(s)) != 0)
-            return store_rc(s, rc);
-        if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->turn)) != 0)
-            return store_rc(s, rc);
-        s->turn_dirty = 0;
-    }
-    rc = mdb_txn_begin(s->env, s->turn, 0, &s->cmd);
-    if (rc != 0)
-        s->cmd = NULL;
-    return store_rc(s, rc);
-}
-
-int store_cmd_commit(struct store *s)
-{
-    if (s->cmd == NULL)
-        return 0;
-    int rc = mdb_txn_commit(s->cmd);
-    s->cmd = NULL;
+    if (s->turn != NULL)
+        return s->turn_failed;
+    int rc = grow_ahead(s);
     if (rc == 0)
-        s->turn_dirty = 1;
-    else
-        store_log_load(s, s->turn); /* the command's clock/offset moves are gone */
-    return store_rc(s, rc);
+        rc = mdb_txn_begin(s->env, NULL, 0, &s->turn);
+    if (rc != 0) {
+        s->turn = NULL;
+        return rc == ENOSPC ? STORE_ERR_FULL : rc;
+    }
+    s->turn_dirty = 0;
+    s->turn_failed = 0;
+    return 0;
 }
 
-void store_cmd_abort(struct store *s)
+int store_cmd_end(struct store *s)
 {
-    if (s->cmd == NULL)
-        return;
-    mdb_txn_abort(s->cmd);
-    s->cmd = NULL;
-    store_log_load(s, s->turn);
+    if (s->turn == NULL)
+        return 0;
+    s->turn_dirty = 1;
+    return s->turn_failed;
 }
 
-int store_cmd_map_full(const struct store *s)
+static void reload_head(struct store *s)
 {
-    return s->map_full;
+    MDB_txn *txn;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) == 0) {
+        store_log_load(s, txn);
+        mdb_txn_abort(txn);
+    }
 }
 
 int store_turn_commit(struct store *s)
 {
-    if (s->cmd != NULL)
-        store_cmd_abort(s);
     if (s->turn == NULL)
         return 0;
-    int rc = 0;
-    if (s->turn_dirty)
+    int rc = s->turn_failed;
+    if (rc != 0)
+        mdb_txn_abort(s->turn);
+    else if (s->turn_dirty)
         rc = mdb_txn_commit(s->turn);
     else
         mdb_txn_abort(s->turn);
     s->turn = NULL;
     s->turn_dirty = 0;
-    if (rc != 0) {
-        /* Nothing of the turn is stored: reload the log head from disk. */
-        MDB_txn *txn;
-        if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) == 0) {
-            store_log_load(s, txn);
-            mdb_txn_abort(txn);
-        }
-    }
-    return store_rc(s, rc);
+    s->turn_failed = 0;
+    if (rc != 0)
+        reload_head(s); /* nothing of the turn is stored */
+    return rc == ENOSPC ? STORE_ERR_FULL : rc;
 }
 
 int store_turn_dirty(const struct store *s)
 {
     return s->turn_dirty;
-}
-
-int store_grow(struct store *s)
-{
-    int rc = store_turn_commit(s);
-    if (rc != 0)
-        return rc;
-    MDB_envinfo info;
-    if ((rc = mdb_env_info(s->env, &info)) != 0)
-        return rc;
-    size_t want = info.me_mapsize * 2;
-    if (want < info.me_mapsize)
-        return STORE_ERR_FULL;
-    rc = mdb_env_set_mapsize(s->env, want);
-    s->map_full = 0;
-    return store_rc(s, rc);
 }

@@ -40,13 +40,11 @@ static int add(const char *key, uint64_t ms, uint64_t seq, const char *value)
     struct store_xadd_req req = { .key = B(key), .id_mode = STORE_ID_EXPLICIT, .id = { ms, seq },
                                   .fields = fields, .nfields = 2, .trim = { .limit = -1 } };
     struct store_id id;
-    cr_assert_eq(store_cmd_begin(st), 0);
-    int rc = store_xadd(st, &req, &id);
+    int rc = store_cmd_begin(st);
     if (rc == 0)
-        cr_assert_eq(store_cmd_commit(st), 0);
-    else
-        store_cmd_abort(st);
-    return rc;
+        rc = store_xadd(st, &req, &id);
+    int end = store_cmd_end(st);
+    return rc ? rc : end;
 }
 
 static int count_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
@@ -94,14 +92,20 @@ Test(streams, a_failed_command_leaves_no_trace_and_no_gap)
     cr_assert_eq(count("k"), 2);
 }
 
-Test(streams, aborted_command_keeps_the_turns_earlier_writes)
+Test(streams, input_errors_write_nothing_and_keep_the_turn)
 {
     cr_assert_eq(add("a", 1, 0, "v"), 0);
+    cr_assert_eq(add("a", 1, 0, "v"), STORE_ERR_ID_SMALL);
+    struct store_bytes f[2] = { B("f"), B("v") };
+    struct store_xadd_req req = { .key = B("missing"), .nomkstream = 1, .id_mode = STORE_ID_AUTO,
+                                  .fields = f, .nfields = 2, .trim = { .limit = -1 } };
+    struct store_id id;
     cr_assert_eq(store_cmd_begin(st), 0);
-    cr_assert_eq(store_del(st, B("a")), 1);
-    store_cmd_abort(st);
+    cr_assert_eq(store_xadd(st, &req, &id), STORE_ERR_NOKEY);
+    cr_assert_eq(store_cmd_end(st), 0);
     cr_assert_eq(store_turn_commit(st), 0);
     cr_assert_eq(count("a"), 1);
+    cr_assert_eq(store_exists(st, B("missing")), 0);
 }
 
 Test(streams, reads_see_the_open_turn_and_commits_survive_reopen)
@@ -137,7 +141,7 @@ Test(streams, approximate_trim_removes_whole_100_entry_nodes)
     uint64_t removed = 0;
     cr_assert_eq(store_cmd_begin(st), 0);
     cr_assert_eq(store_xtrim(st, B("t"), &spec, &removed), 0);
-    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(store_cmd_end(st), 0);
     cr_assert_eq(removed, 100, "only the first node can go without dropping below 100");
     cr_assert_eq(count("t"), 150);
 }
@@ -152,7 +156,7 @@ Test(streams, exact_trim_and_xdel_track_length_and_max_deleted)
     cr_assert_eq(store_cmd_begin(st), 0);
     cr_assert_eq(store_xtrim(st, B("t"), &spec, &removed), 0);
     cr_assert_eq(store_xdel(st, B("t"), ids, 2, &deleted), 0);
-    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(store_cmd_end(st), 0);
     cr_assert_eq(removed, 3);
     cr_assert_eq(deleted, 1);
     struct store_key_info info;
@@ -174,7 +178,7 @@ Test(streams, del_removes_the_key_and_empty_names_work)
     cr_assert_eq(store_cmd_begin(st), 0);
     cr_assert_eq(store_del(st, B("")), 1);
     cr_assert_eq(store_del(st, B("nope")), 0);
-    cr_assert_eq(store_cmd_commit(st), 0);
+    cr_assert_eq(store_cmd_end(st), 0);
     cr_assert_eq(store_exists(st, B("")), 0);
     cr_assert_eq(store_key_count(st, &keys), 0);
     cr_assert_eq(keys, 1);
@@ -203,7 +207,7 @@ Test(streams, map_grows_ahead_of_the_data)
     cr_assert_eq(count("big"), 400);
 }
 
-Test(streams, a_full_map_inside_a_turn_is_reported_for_retry)
+Test(streams, a_failure_mid_turn_fails_the_whole_turn_and_stores_nothing)
 {
     store_close(st);
     cr_assert_eq(store_open_sized(&st, dir, 64 * 1024), 0);
@@ -216,7 +220,14 @@ Test(streams, a_full_map_inside_a_turn_is_reported_for_retry)
     for (i = 1; i <= 1000 && (rc = add("big", i, 0, value)) == 0; i++)
         ;
     cr_assert_neq(rc, 0);
-    cr_assert(store_cmd_map_full(st), "%s", store_strerror(rc));
+    cr_assert_neq(store_cmd_begin(st), 0, "a failed turn refuses further commands");
+    cr_assert_neq(store_turn_commit(st), 0);
+    cr_assert_eq(store_exists(st, B("big")), 0, "nothing of the failed turn is stored");
+    uint64_t off, lam;
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, 0, "no offset was consumed");
+    cr_assert_eq(add("after", 1, 0, "v"), 0, "the next turn works");
+    cr_assert_eq(store_turn_commit(st), 0);
 }
 
 Test(streams, long_keys_sharing_a_prefix_stay_distinct_across_reopen)
