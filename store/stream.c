@@ -346,14 +346,20 @@ static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struc
     return n ? delete_oldest(s, txn, r, n) : 0;
 }
 
+/* The start of every write to an existing key: the turn's transaction and
+ * the key's record. Returns 0, MDB_NOTFOUND for a missing key, or a code. */
+static int write_key_open(struct store *s, struct store_bytes key, MDB_txn **txn, struct keyrec *r)
+{
+    *txn = store_txn(s);
+    return *txn == NULL ? EINVAL : key_get(s, *txn, key, r);
+}
+
 int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim_spec *spec, uint64_t *removed)
 {
-    MDB_txn *txn = store_txn(s);
+    MDB_txn *txn;
     struct keyrec r;
     *removed = 0;
-    if (txn == NULL)
-        return EINVAL;
-    int rc = key_get(s, txn, key, &r);
+    int rc = write_key_open(s, key, &txn, &r);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc == 0 && (rc = trim_key(s, txn, &r, spec, removed)) == 0 && *removed)
@@ -365,12 +371,10 @@ int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim
 
 int store_xdel(struct store *s, struct store_bytes key, const struct store_id *ids, size_t n, uint64_t *deleted)
 {
-    MDB_txn *txn = store_txn(s);
+    MDB_txn *txn;
     struct keyrec r;
     *deleted = 0;
-    if (txn == NULL)
-        return EINVAL;
-    int rc = key_get(s, txn, key, &r);
+    int rc = write_key_open(s, key, &txn, &r);
     if (rc == MDB_NOTFOUND)
         return 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -456,11 +460,9 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
 
 int store_del(struct store *s, struct store_bytes key)
 {
-    MDB_txn *txn = store_txn(s);
+    MDB_txn *txn;
     struct keyrec r;
-    if (txn == NULL)
-        return -EINVAL;
-    int rc = key_get(s, txn, key, &r);
+    int rc = write_key_open(s, key, &txn, &r);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc == 0 && r.length > 0)
