@@ -3,6 +3,7 @@
 #include "server.h"
 #include "args.h"
 #include "commands.h"
+#include "globmatch.h"
 #include "reply.h"
 #include "store.h"
 #include "stream_args.h"
@@ -343,4 +344,54 @@ void cmd_xread(struct client *c, int argc, const struct resp_arg *argv)
         reply_null_array(c);
 done:
     free(ids);
+}
+
+/* ---- KEYS, FLUSHALL, FLUSHDB ---- */
+
+struct keys_ctx {
+    struct client *c;
+    const struct resp_arg *pattern;
+    int all;
+    size_t n;
+};
+
+static int keys_visit(void *arg, struct store_bytes key)
+{
+    struct keys_ctx *k = arg;
+    if (k->all || srv_glob_match(k->pattern->ptr, k->pattern->len, key.ptr, key.len, 0)) {
+        reply_bulk(k->c, key.ptr, key.len);
+        k->n++;
+    }
+    return 0;
+}
+
+/* KEYS pattern. Like Redis, the order is the store's own (Redis's is its
+ * hash table's): clients must not rely on it. */
+void cmd_keys(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    struct keys_ctx k = { c, &argv[1], argv[1].len == 1 && argv[1].ptr[0] == '*', 0 };
+    size_t mark = reply_defer(c);
+    int rc = store_keys(c->srv->store, keys_visit, &k);
+    if (rc != 0) {
+        c->out.len = mark;
+        reply_store_error(c, rc);
+        return;
+    }
+    reply_set_deferred_array(c, mark, k.n);
+}
+
+/* FLUSHALL / FLUSHDB [ASYNC|SYNC]: both run at once (LMDB frees the pages
+ * at commit), so the modes only differ in name. */
+void cmd_flushall(struct client *c, int argc, const struct resp_arg *argv)
+{
+    if (argc > 2 || (argc == 2 && !arg_is(&argv[1], "async") && !arg_is(&argv[1], "sync"))) {
+        reply_error_syntax(c);
+        return;
+    }
+    int rc = store_flush(c->srv->store);
+    if (rc != 0)
+        reply_store_error(c, rc);
+    else
+        reply_ok(c);
 }

@@ -400,6 +400,24 @@ static const struct srv_arg xread_args[] = {
     { .name = "streams", .type = ARG_BLOCK, .token = "STREAMS", .subargs = xread_streams_args },
     END_ARGS,
 };
+static const struct srv_arg pattern_args[] = {
+    { .name = "pattern", .type = ARG_PATTERN },
+    END_ARGS,
+};
+static const struct srv_arg flush_mode_args[] = {
+    { .name = "async", .type = ARG_PURE_TOKEN, .token = "ASYNC", .since = "4.0.0" },
+    { .name = "sync", .type = ARG_PURE_TOKEN, .token = "SYNC", .since = "6.2.0" },
+    END_ARGS,
+};
+static const struct srv_arg flush_args[] = {
+    { .name = "flush-type", .type = ARG_ONEOF, .flags = ARGF_OPTIONAL, .subargs = flush_mode_args },
+    END_ARGS,
+};
+static const struct srv_history flushall_history[] = {
+    { "4.0.0", "Added the `ASYNC` flushing mode modifier." },
+    { "6.2.0", "Added the `SYNC` flushing mode modifier." },
+    { 0 },
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -438,6 +456,16 @@ const struct srv_command srv_command_table[] = {
       .key_specs = ks_read_all, .nkey_specs = 1, .summary = "Determine if a key exists",
       .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys to check.",
       .history = exists_history, .args = keys_args },
+    { .name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE, .acl = ACL_KEYSPACE | ACL_DANGEROUS,
+      .tips = "request_policy:all_shards response_policy:all_succeeded",
+      .summary = "Remove all keys from all databases", .since = "1.0.0", .group = "server",
+      .complexity = "O(N) where N is the total number of keys in all databases", .history = flushall_history,
+      .args = flush_args },
+    { .name = "flushdb", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE, .acl = ACL_KEYSPACE | ACL_DANGEROUS,
+      .tips = "request_policy:all_shards response_policy:all_succeeded",
+      .summary = "Remove all keys from the current database", .since = "1.0.0", .group = "server",
+      .complexity = "O(N) where N is the number of keys in the selected database", .history = flushall_history,
+      .args = flush_args },
     { .name = "hello", .proc = cmd_hello, .arity = -1,
       .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
       .acl = ACL_CONNECTION, .summary = "Handshake with Redis", .since = "6.0.0", .group = "connection",
@@ -447,6 +475,11 @@ const struct srv_command srv_command_table[] = {
       .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
       .summary = "Get information and statistics about the server", .since = "1.0.0",
       .group = "server", .complexity = "O(1)", .history = info_history, .args = info_args },
+    { .name = "keys", .proc = cmd_keys, .arity = 2, .flags = CMD_READONLY, .acl = ACL_KEYSPACE | ACL_DANGEROUS,
+      .tips = "request_policy:all_shards nondeterministic_output_order",
+      .summary = "Find all keys matching the given pattern", .since = "1.0.0", .group = "generic",
+      .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+      .args = pattern_args },
     { .name = "ping", .proc = cmd_ping, .arity = -1, .flags = CMD_FAST | CMD_SENTINEL,
       .acl = ACL_CONNECTION, .tips = "request_policy:all_shards response_policy:all_succeeded",
       .summary = "Ping the server", .since = "1.0.0", .group = "connection", .complexity = "O(1)",

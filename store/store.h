@@ -156,6 +156,16 @@ int store_exists(struct store *s, struct store_bytes key);
  * existed, 0 if not, or a negative error code. */
 int store_del(struct store *s, struct store_bytes key);
 
+/* Calls fn with every key name, in LMDB order (short names, then long
+ * ones). The name is valid during the call only. fn returns nonzero to
+ * stop. Returns 0 or an error code. */
+typedef int (*store_key_fn)(void *ctx, struct store_bytes key);
+int store_keys(struct store *s, store_key_fn fn, void *ctx);
+
+/* Removes every key and its entries (FLUSHALL); the event log stays, as
+ * events are immutable. Inside a write command. Returns 0 or a code. */
+int store_flush(struct store *s);
+
 /* Key state, for XINFO STREAM and XADD checks. */
 struct store_key_info {
     uint64_t length;

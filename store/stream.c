@@ -477,3 +477,41 @@ int store_del(struct store *s, struct store_bytes key)
     rc = store_rc(s, rc);
     return rc == 0 ? 1 : (rc > 0 ? -rc : rc);
 }
+
+int store_keys(struct store *s, store_key_fn fn, void *ctx)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->keys, &cur)) == 0) {
+        MDB_val k, v;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            const char *p = k.mv_data;
+            if (k.mv_size < 1 || v.mv_size < KEYREC_SIZE) {
+                rc = STORE_ERR_CORRUPT;
+                break;
+            }
+            struct store_bytes name = { p + 1, k.mv_size - 1 };
+            if (p[0] == 'h') /* a long name is kept after the record */
+                name = (struct store_bytes){ (const char *)v.mv_data + KEYREC_SIZE, v.mv_size - KEYREC_SIZE };
+            if (fn(ctx, name) != 0)
+                break;
+        }
+        mdb_cursor_close(cur);
+    }
+    if (own)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_flush(struct store *s)
+{
+    MDB_txn *txn = store_txn(s);
+    int rc = txn == NULL ? EINVAL : 0;
+    if (rc == 0 && (rc = mdb_drop(txn, s->keys, 0)) == 0 && (rc = mdb_drop(txn, s->entries, 0)) == 0)
+        rc = mdb_drop(txn, s->nodes, 0);
+    return store_rc(s, rc);
+}

@@ -399,6 +399,15 @@ CASES = [
         S("XREAD", "COUNT", "1"), S("XREAD", "COUNT", "1", "BLOCK", "1"), S("XREAD", "STREAMS"),
         S("XDEL", "xr", "5-5"), S("XREAD", "STREAMS", "xr", "2-1"), S("XREAD", "STREAMS", "xr", "$")]
      + ks("xr", "xs", "nosuch"), None),
+    ("keys and flush (KEYS replies of at most one key: Redis's order is its hash table's)", [
+        xadds("kf:a", ["1-1"]), xadds("kf:ab", ["1-1"]), xadds("kf:b", ["2-2"])] + [
+        S("KEYS", "kf:a"), S("KEYS", "kf:a?"), S("KEYS", "kf:[b]"), S("KEYS", "kf:\\a"),
+        S("KEYS", "nomatch*"), S("KEYS"), S("KEYS", "a", "b"),
+        S("FLUSHALL", "FOO"), S("FLUSHALL", "ASYNC", "SYNC"), S("FLUSHDB", "x"),
+        S("FLUSHALL"), S("DBSIZE"), S("KEYS", "*"), S("XLEN", "kf:a"), S("EXISTS", "kf:a", "kf:b"),
+        S("XADD", "kf:a", "1-1", "f", "v"), S("FLUSHDB", "SYNC"), S("DBSIZE"),
+        S("XADD", "kf:a", "1-1", "f", "v"), S("FLUSHALL", "async"), S("TYPE", "kf:a"), S("DBSIZE")]
+     + ks("kf:a", "kf:ab", "kf:b"), None),
     ("xrange count and syntax", [xadds("r", ["1-1", "1-2", "2-1", "3-0", "3-1", "5-5"])] + [
         S("XRANGE", "r", "-", "+", "COUNT", "1"), S("XRANGE", "r", "-", "+", "COUNT", "2"),
         S("XRANGE", "r", "-", "+", "count", "6"), S("XRANGE", "r", "-", "+", "COUNT", "7"),

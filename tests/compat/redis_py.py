@@ -24,6 +24,19 @@ class RedisPyCompat(unittest.TestCase):
     def tearDown(self):
         self.r.close()
 
+    def test_streams_keys_and_flushall(self):
+        r = self.r
+        r.flushall()
+        for key in ("rp:a", "rp:ab", "rp:b", "other"):
+            r.xadd(key, {"f": "v"})
+        self.assertEqual(sorted(r.keys("rp:*")), [b"rp:a", b"rp:ab", b"rp:b"])
+        self.assertEqual(sorted(r.keys()), [b"other", b"rp:a", b"rp:ab", b"rp:b"])
+        self.assertEqual(r.xlen("rp:a"), 1)
+        self.assertEqual(len(r.xrange("rp:a")), 1)
+        self.assertIs(r.flushall(), True)
+        self.assertEqual(r.dbsize(), 0)
+        self.assertEqual(r.keys(), [])
+
     def test_ping(self):
         self.assertIs(self.r.ping(), True)
 
