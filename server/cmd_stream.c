@@ -395,3 +395,46 @@ void cmd_flushall(struct client *c, int argc, const struct resp_arg *argv)
     else
         reply_ok(c);
 }
+
+/* XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]:
+ * the options are checked in Redis's order, then the key. */
+void cmd_xsetid(struct client *c, int argc, const struct resp_arg *argv)
+{
+    static const char bad_id[] = "Invalid stream ID specified as stream command argument";
+    struct store_id id, maxdel = { 0, 0 };
+    long long added = -1;
+    if (xid_parse(&argv[2], 0, &id) != 0) {
+        reply_error(c, bad_id);
+        return;
+    }
+    for (int i = 3; i < argc; i += 2) {
+        int more = argc - 1 - i;
+        if (arg_is(&argv[i], "entriesadded") && more) {
+            if (arg_to_ll_or_reply(c, &argv[i + 1], &added, NULL) != 0)
+                return;
+            if (added < 0) {
+                reply_error(c, "entries_added must be positive");
+                return;
+            }
+        } else if (arg_is(&argv[i], "maxdeletedid") && more) {
+            if (xid_parse(&argv[i + 1], 0, &maxdel) != 0) {
+                reply_error(c, bad_id);
+                return;
+            }
+            if (id.ms < maxdel.ms || (id.ms == maxdel.ms && id.seq < maxdel.seq)) {
+                reply_error(c, "The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
+                return;
+            }
+        } else {
+            reply_error_syntax(c);
+            return;
+        }
+    }
+    int rc = store_xsetid(c->srv->store, key_of(&argv[1]), id, added, maxdel);
+    if (rc == 0)
+        reply_ok(c);
+    else if (rc == STORE_ERR_NOKEY)
+        reply_error(c, "no such key");
+    else
+        reply_store_error(c, rc);
+}

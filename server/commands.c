@@ -418,6 +418,20 @@ static const struct srv_history flushall_history[] = {
     { "6.2.0", "Added the `SYNC` flushing mode modifier." },
     { 0 },
 };
+static const struct srv_key_spec ks_update_one[] = {
+    { .flags = KS_RW | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 1, .find = KS_FIND_RANGE, .keystep = 1 },
+};
+static const struct srv_arg xsetid_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "last-id", .type = ARG_STRING },
+    { .name = "entries-added", .type = ARG_INTEGER, .token = "ENTRIESADDED", .since = "7.0.0", .flags = ARGF_OPTIONAL },
+    { .name = "max-deleted-id", .type = ARG_STRING, .token = "MAXDELETEDID", .since = "7.0.0", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_history xsetid_history[] = {
+    { "7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments." },
+    { 0 },
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -545,6 +559,10 @@ const struct srv_command srv_command_table[] = {
       .since = "5.0.0", .group = "stream",
       .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
       .history = xrange_history, .args = xrevrange_args },
+    { .name = "xsetid", .proc = cmd_xsetid, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+      .acl = ACL_STREAM, .key_specs = ks_update_one, .nkey_specs = 1,
+      .summary = "An internal command for replicating stream values", .since = "5.0.0", .group = "stream",
+      .complexity = "O(1)", .history = xsetid_history, .args = xsetid_args },
     { .name = "xtrim", .proc = cmd_xtrim, .arity = -4, .flags = CMD_WRITE, .acl = ACL_STREAM,
       .tips = "nondeterministic_output", .key_specs = ks_delete_one, .nkey_specs = 1,
       .summary = "Trims the stream to (approximately if '~' is passed) a certain size", .since = "5.0.0",

@@ -35,6 +35,8 @@ const char *store_strerror(int code)
     case STORE_ERR_SEQ_OVERFLOW: return "Elements are too large to be stored"; /* Redis's text */
     case STORE_ERR_FULL: return "the data directory's disk is full";
     case STORE_ERR_TOO_BIG: return "record too large for the store";
+    case STORE_ERR_SETID_TOP: return "The ID specified in XSETID is smaller than the target stream top item";
+    case STORE_ERR_SETID_ADDED: return "The entries_added specified in XSETID is smaller than the target stream length";
     case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)

@@ -28,6 +28,8 @@ enum {
     STORE_ERR_TOO_BIG = -30010,     /* a record beyond the store's limits */
     STORE_ERR_SEQ_OVERFLOW = -30011,/* XADD ms-* when the key's last ID is ms-max */
     STORE_ERR_COLLISION = -30012,   /* two long key names share a keyed 128-bit hash */
+    STORE_ERR_SETID_TOP = -30014,   /* XSETID ID below the key's newest entry */
+    STORE_ERR_SETID_ADDED = -30015, /* XSETID ENTRIESADDED below the key's length */
 };
 
 enum store_durability {
@@ -155,6 +157,12 @@ int store_exists(struct store *s, struct store_bytes key);
 /* Deletes key and its entries (the events stay in the log). 1 if it
  * existed, 0 if not, or a negative error code. */
 int store_del(struct store *s, struct store_bytes key);
+
+/* XSETID: sets the key's last ID, and when given its entries-added count
+ * (entries_added >= 0) and max deleted ID (non-zero), with Redis 7.0's
+ * checks: STORE_ERR_NOKEY, _SETID_TOP, _SETID_ADDED. */
+int store_xsetid(struct store *s, struct store_bytes key, struct store_id id, long long entries_added,
+                 struct store_id max_deleted);
 
 /* Calls fn with every key name, in LMDB order (short names, then long
  * ones). The name is valid during the call only. fn returns nonzero to

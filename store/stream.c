@@ -515,3 +515,51 @@ int store_flush(struct store *s)
         rc = mdb_drop(txn, s->nodes, 0);
     return store_rc(s, rc);
 }
+
+/* The newest live entry of the key (0-0 when empty). */
+static int newest_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_id *id)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[ENTRY_KEY];
+    entry_key(kb, keynum + 1, (struct store_id){ 0, 0 });
+    MDB_val k = { ENTRY_KEY, kb }, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+    *id = (struct store_id){ 0, 0 };
+    if (rc == 0 && entry_in_key(&k, keynum))
+        *id = entry_id_of(&k);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_xsetid(struct store *s, struct store_bytes key, struct store_id id, long long entries_added,
+                 struct store_id max_deleted)
+{
+    MDB_txn *txn;
+    struct keyrec r;
+    int rc = write_key_open(s, key, &txn, &r);
+    if (rc == MDB_NOTFOUND)
+        return STORE_ERR_NOKEY;
+    if (rc != 0)
+        return store_rc(s, rc);
+    /* Redis 7.0 compares with the newest entry only, not with the stream's
+     * current max deleted ID. */
+    if (r.length > 0) {
+        struct store_id top;
+        if ((rc = newest_entry(s, txn, r.keynum, &top)) != 0)
+            return store_rc(s, rc);
+        if (id_cmp(id, top) < 0)
+            return STORE_ERR_SETID_TOP;
+        if (entries_added >= 0 && r.length > (uint64_t)entries_added)
+            return STORE_ERR_SETID_ADDED;
+    }
+    r.last_id = id;
+    if (entries_added >= 0)
+        r.entries_added = (uint64_t)entries_added;
+    if (max_deleted.ms || max_deleted.seq)
+        r.max_deleted = max_deleted;
+    return store_rc(s, key_put(s, txn, key, &r));
+}

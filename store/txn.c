@@ -33,7 +33,8 @@ int store_read_txn(struct store *s, MDB_txn **txn, int *own)
 static int is_input_error(int rc)
 {
     return rc == 0 || rc == MDB_NOTFOUND || rc == STORE_ERR_NOKEY || rc == STORE_ERR_ID_SMALL ||
-           rc == STORE_ERR_ID_ZERO || rc == STORE_ERR_ID_EXHAUSTED || rc == STORE_ERR_SEQ_OVERFLOW;
+           rc == STORE_ERR_ID_ZERO || rc == STORE_ERR_ID_EXHAUSTED || rc == STORE_ERR_SEQ_OVERFLOW ||
+           rc == STORE_ERR_SETID_TOP || rc == STORE_ERR_SETID_ADDED;
 }
 
 int store_rc(struct store *s, int rc)

@@ -408,6 +408,17 @@ CASES = [
         S("XADD", "kf:a", "1-1", "f", "v"), S("FLUSHDB", "SYNC"), S("DBSIZE"),
         S("XADD", "kf:a", "1-1", "f", "v"), S("FLUSHALL", "async"), S("TYPE", "kf:a"), S("DBSIZE")]
      + ks("kf:a", "kf:ab", "kf:b"), None),
+    ("xsetid", [xadds("si", ["5-5", "6-6"])] + [
+        S("XDEL", "si", "6-6"), S("XSETID", "si", "4-0"), S("XSETID", "si", "5-5"),
+        S("XSETID", "si", "9-9", "ENTRIESADDED", "1"), S("XSETID", "si", "9-9", "ENTRIESADDED", "-1"),
+        S("XSETID", "si", "9-9", "ENTRIESADDED", "x"), S("XSETID", "si", "9-9", "MAXDELETEDID", "10-0"),
+        S("XSETID", "si", "9-9", "MAXDELETEDID", "abc"), S("XSETID", "si", "9-9", "MAXDELETEDID", "7-0", "ENTRIESADDED", "42"),
+        S("XADD", "si", "9-9", "f", "v"), S("XADD", "si", "9-*", "f", "v"), S("XSETID", "si", "3-3"),
+        S("XSETID", "nosuch", "1-1"), S("XSETID", "nosuch", "abc"), S("XSETID", "si", "9-9", "FOO", "1"),
+        S("XSETID", "si", "9-9", "ENTRIESADDED"), S("XSETID", "si"), S("XSETID", "si", "-"), S("XSETID", "si", "+"),
+        S("XSETID", "si", "18446744073709551615-18446744073709551615"), S("XADD", "si", "*", "f", "v"),
+        S("XDEL", "si", "5-5"), S("XSETID", "si", "4-0"), S("XLEN", "si"), S("XRANGE", "si", "-", "+")]
+     + ks("si", "nosuch"), None),
     ("xrange count and syntax", [xadds("r", ["1-1", "1-2", "2-1", "3-0", "3-1", "5-5"])] + [
         S("XRANGE", "r", "-", "+", "COUNT", "1"), S("XRANGE", "r", "-", "+", "COUNT", "2"),
         S("XRANGE", "r", "-", "+", "count", "6"), S("XRANGE", "r", "-", "+", "COUNT", "7"),
@@ -514,7 +525,7 @@ def case_keys(cases):
         if not args:
             return
         cmd = b(args[0]).upper()
-        if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE") and len(args) > 1:
+        if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE", b"XSETID") and len(args) > 1:
             keys.add(b(args[1]))
         elif cmd == b"XREAD" and b"STREAMS" in [b(a).upper() for a in args]:
             rest = args[[b(a).upper() for a in args].index(b"STREAMS") + 1:]
