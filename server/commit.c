@@ -9,6 +9,8 @@
 #include "reply.h"
 #include "store.h"
 
+#include <time.h>
+
 
 static void note_writer(struct client *c)
 {
@@ -46,7 +48,20 @@ void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, c
 
 void srv_commit_turn(struct srv *s)
 {
+    int wrote = store_turn_dirty(s->store);
+    int64_t start = srv_now_us();
     int rc = store_turn_commit(s->store);
+    if (wrote) {
+        struct srv_stats *st = &s->stats;
+        st->store_commit_usec_last = (uint64_t)(srv_now_us() - start);
+        st->store_last_commit_ok = rc == 0;
+        if (rc == 0) {
+            st->store_commits++;
+            st->store_last_commit_unix = (int64_t)time(NULL);
+        } else {
+            st->store_commit_failures++;
+        }
+    }
     if (rc != 0)
         srv_log(SRV_LL_WARNING, "Store commit failed, the turn's writes are refused: %s", store_strerror(rc));
     struct client *c;

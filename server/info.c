@@ -127,29 +127,41 @@ static void section_memory(struct info_buf *b, struct srv *s)
     human_bytes(h_rss, sizeof(h_rss), (double)rss);
     human_bytes(h_peak, sizeof(h_peak), (double)peak);
     human_bytes(h_total, sizeof(h_total), (double)total);
-    uint64_t lmdb_used = 0, lmdb_map = 0;
-    store_usage(s->store, &lmdb_used, &lmdb_map);
     info_add(b, "# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\n"
              "used_memory_rss_human:%s\r\nused_memory_peak:%zu\r\nused_memory_peak_human:%s\r\n"
              "used_memory_peak_perc:%.2f%%\r\ntotal_system_memory:%llu\r\n"
              "total_system_memory_human:%s\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
              "maxmemory_policy:noeviction\r\nmem_fragmentation_ratio:%.2f\r\n"
-             "mem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlmdb_used_bytes:%llu\r\n"
-             "lmdb_map_bytes:%llu\r\n",
+             "mem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
              used, h_used, rss, h_rss, peak, h_peak, peak ? 100.0 * (double)used / (double)peak : 0.0,
-             total, h_total, used ? (double)rss / (double)used : 0.0,
-             (unsigned long long)lmdb_used, (unsigned long long)lmdb_map);
+             total, h_total, used ? (double)rss / (double)used : 0.0);
 }
 
 static void section_persistence(struct info_buf *b, struct srv *s)
 {
-    /* Every write is committed to LMDB before it is acknowledged: there is
-     * no RDB snapshot or AOF to be behind, hence the zeros. */
+    /* Every write is committed to LMDB before it is acknowledged: nothing is
+     * ever "changed since the last save", and the last save is the last
+     * group commit. Redis's field names first, then the store's own. */
+    static const char *const modes[] = { "strict", "relaxed", "none" };
+    const struct srv_stats *st = &s->stats;
+    uint64_t used = 0, map = 0, next_offset = 0, lamport = 0, keys = 0;
+    store_usage(s->store, &used, &map);
+    store_log_head(s->store, &next_offset, &lamport);
+    store_key_count(s->store, &keys);
+    const char *status = st->store_commits + st->store_commit_failures == 0 || st->store_last_commit_ok ? "ok" : "err";
     info_add(b, "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
-             "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:ok\r\n"
-             "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_last_write_status:ok\r\n"
-             "storage_engine:lmdb\r\nstorage_dir:%s\r\n",
-             (long long)s->start_time, s->cfg.dir);
+             "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
+             "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_last_write_status:%s\r\n"
+             "storage_engine:lmdb\r\nstorage_dir:%s\r\ndurability:%s\r\nstore_commits:%llu\r\n"
+             "store_commit_failures:%llu\r\nstore_last_commit_status:%s\r\nstore_last_commit_usec:%llu\r\n"
+             "store_data_bytes:%llu\r\nstore_map_bytes:%llu\r\nstore_keys:%llu\r\n"
+             "event_log_events:%llu\r\nlamport:%llu\r\n",
+             (long long)(st->store_last_commit_unix ? st->store_last_commit_unix : s->start_time), status,
+             status, s->cfg.dir, modes[s->cfg.durability % 3], (unsigned long long)st->store_commits,
+             (unsigned long long)st->store_commit_failures, status,
+             (unsigned long long)st->store_commit_usec_last, (unsigned long long)used,
+             (unsigned long long)map, (unsigned long long)keys, (unsigned long long)next_offset,
+             (unsigned long long)lamport);
 }
 
 static double metric_average(const struct srv_metric *m)

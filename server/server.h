@@ -73,6 +73,9 @@ struct srv_stats {
     uint64_t reads_processed;
     uint64_t writes_processed;
     uint64_t client_query_limit_disconnections;
+    uint64_t store_commits, store_commit_failures, store_commit_usec_last;
+    int64_t store_last_commit_unix;
+    int store_last_commit_ok;
     struct srv_errorstat errors[SRV_ERRORSTATS_MAX];
     int nerrors;
     struct srv_metric ops, net_in, net_out;

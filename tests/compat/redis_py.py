@@ -37,6 +37,22 @@ class RedisPyCompat(unittest.TestCase):
         self.assertEqual(r.dbsize(), 0)
         self.assertEqual(r.keys(), [])
 
+    def test_info_persistence_reports_commits_and_the_log(self):
+        if "swarmlog_version" not in self.r.info("server"):
+            self.skipTest("swarmlog's own INFO fields")
+        before = self.r.info("persistence")
+        self.assertEqual(before["rdb_changes_since_last_save"], 0)
+        self.r.xadd("rp:persist", {"f": "v"})
+        self.r.xadd("rp:persist", {"f": "v"})
+        after = self.r.info("persistence")
+        self.assertEqual(after["event_log_events"], before["event_log_events"] + 2)
+        self.assertEqual(after["lamport"], before["lamport"] + 2)
+        self.assertGreaterEqual(after["store_commits"], before["store_commits"] + 1)
+        self.assertEqual(after["store_last_commit_status"], "ok")
+        self.assertEqual(after["durability"], "strict")
+        self.assertGreater(after["store_data_bytes"], 0)
+        self.r.delete("rp:persist")
+
     def test_ping(self):
         self.assertIs(self.r.ping(), True)
 
