@@ -22,41 +22,6 @@ struct blocked_read {
     struct event *timer;      /* NULL when blocking forever */
 };
 
-static struct store_bytes as_bytes(const struct resp_arg *a)
-{
-    return (struct store_bytes){ a->ptr, a->len };
-}
-
-static int no_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
-{
-    (void)ctx, (void)id, (void)f, (void)n;
-    return 1; /* one is enough: stop */
-}
-
-static int reply_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n)
-{
-    struct client *c = ctx;
-    char buf[48];
-    reply_array(c, 2);
-    reply_bulk(c, buf, (size_t)xid_format(id, buf));
-    reply_array(c, n);
-    for (size_t i = 0; i < n; i++)
-        reply_bulk(c, fields[i].ptr, fields[i].len);
-    return 0;
-}
-
-/* The first ID after id, or 0 when id is the last possible one. */
-static int id_after(struct store_id id, struct store_id *next)
-{
-    if (id.seq != UINT64_MAX)
-        *next = (struct store_id){ id.ms, id.seq + 1 };
-    else if (id.ms != UINT64_MAX)
-        *next = (struct store_id){ id.ms + 1, 0 };
-    else
-        return 0;
-    return 1;
-}
-
 static const struct store_id ID_MAX = { UINT64_MAX, UINT64_MAX };
 
 int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const struct store_id *ids,
@@ -64,42 +29,38 @@ int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const 
 {
     struct store *st = c->srv->store;
     long long limit = count > 0 ? count : -1;
-    int ready = 0;
-    char *has = calloc((size_t)nkeys, 1);
-    if (has == NULL) {
-        reply_error(c, "out of memory");
-        return -1;
-    }
+    size_t ready = 0, outer = reply_defer(c);
+    /* One pass: each key's entries are written under a deferred length and
+     * taken back again when there were none. */
     for (int i = 0; i < nkeys; i++) {
-        struct store_id from;
-        long long n = id_after(ids[i], &from) ? store_range(st, as_bytes(&keys[i]), from, ID_MAX, 0, 1, no_entry, NULL) : 0;
+        struct store_id from = ids[i];
+        if (store_id_incr(&from) != 0)
+            continue; /* nothing comes after max-max */
+        size_t key_mark = c->out.len;
+        if (c->resp != 3)
+            reply_array(c, 2);
+        reply_bulk(c, keys[i].ptr, keys[i].len);
+        size_t mark = reply_defer(c);
+        long long n = store_range(st, arg_bytes(&keys[i]), from, ID_MAX, 0, limit, reply_stream_entry, c);
         if (n < 0) {
-            free(has);
-            reply_errorf(c, "%s", store_strerror((int)n));
+            c->out.len = outer;
+            reply_store_error(c, (int)n);
             return -1;
         }
-        has[i] = n > 0;
-        ready += has[i];
-    }
-    if (ready > 0) {
-        if (c->resp == 3)
-            reply_map(c, (size_t)ready);
-        else
-            reply_array(c, (size_t)ready);
-        for (int i = 0; i < nkeys; i++) {
-            struct store_id from;
-            if (!has[i] || !id_after(ids[i], &from))
-                continue;
-            if (c->resp != 3)
-                reply_array(c, 2);
-            reply_bulk(c, keys[i].ptr, keys[i].len);
-            size_t mark = reply_defer(c);
-            long long n = store_range(st, as_bytes(&keys[i]), from, ID_MAX, 0, limit, reply_entry, c);
-            reply_set_deferred_array(c, mark, n > 0 ? (size_t)n : 0);
+        if (n == 0) {
+            c->out.len = key_mark;
+            continue;
         }
+        reply_set_deferred_array(c, mark, (size_t)n);
+        ready++;
     }
-    free(has);
-    return ready > 0;
+    if (ready == 0)
+        return 0;
+    if (c->resp == 3)
+        reply_set_deferred_map(c, outer, ready);
+    else
+        reply_set_deferred_array(c, outer, ready);
+    return 1;
 }
 
 static void unlink_blocked(struct client *c)

@@ -11,23 +11,6 @@
 #include <stdlib.h>
 #include <sys/time.h>
 
-static struct store_bytes key_of(const struct resp_arg *a)
-{
-    return (struct store_bytes){ a->ptr, a->len };
-}
-
-static void reply_store_error(struct client *c, int rc)
-{
-    reply_errorf(c, "%s", store_strerror(rc));
-}
-
-static void reply_id(struct client *c, struct store_id id)
-{
-    char buf[48];
-    int n = xid_format(id, buf);
-    reply_bulk(c, buf, (size_t)n);
-}
-
 static struct store_trim_spec trim_spec(const struct xtrim_args *t)
 {
     static const enum store_trim strategies[] = {
@@ -50,14 +33,14 @@ void cmd_xadd(struct client *c, int argc, const struct resp_arg *argv)
         return;
     }
     for (size_t i = 0; i < nfields; i++)
-        fields[i] = key_of(&argv[a.field_pos + (int)i]);
+        fields[i] = arg_bytes(&argv[a.field_pos + (int)i]);
     struct timeval tv;
     gettimeofday(&tv, NULL);
     static const enum store_id_mode modes[] = {
         [XID_EXPLICIT] = STORE_ID_EXPLICIT, [XID_AUTO_SEQ] = STORE_ID_AUTO_SEQ, [XID_AUTO] = STORE_ID_AUTO,
     };
     struct store_xadd_req req = {
-        .key = key_of(&argv[1]), .nomkstream = a.nomkstream, .id_mode = modes[a.id_mode], .id = a.id,
+        .key = arg_bytes(&argv[1]), .nomkstream = a.nomkstream, .id_mode = modes[a.id_mode], .id = a.id,
         .fields = fields, .nfields = nfields, .trim = trim_spec(&a.trim),
         .now_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
         .now_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec,
@@ -66,7 +49,7 @@ void cmd_xadd(struct client *c, int argc, const struct resp_arg *argv)
     int rc = store_xadd(c->srv->store, &req, &id);
     free(fields);
     if (rc == 0)
-        reply_id(c, id);
+        reply_stream_id(c, id);
     else if (rc == STORE_ERR_NOKEY)
         reply_null(c);
     else
@@ -77,22 +60,11 @@ void cmd_xlen(struct client *c, int argc, const struct resp_arg *argv)
 {
     (void)argc;
     uint64_t len = 0;
-    int rc = store_xlen(c->srv->store, key_of(&argv[1]), &len);
+    int rc = store_xlen(c->srv->store, arg_bytes(&argv[1]), &len);
     if (rc != 0)
         reply_store_error(c, rc);
     else
         reply_int(c, (long long)len);
-}
-
-static int reply_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n)
-{
-    struct client *c = ctx;
-    reply_array(c, 2);
-    reply_id(c, id);
-    reply_array(c, n);
-    for (size_t i = 0; i < n; i++)
-        reply_bulk(c, fields[i].ptr, fields[i].len);
-    return 0;
 }
 
 /* XRANGE key start end [COUNT n] and XREVRANGE key end start [COUNT n]. */
@@ -116,7 +88,7 @@ static void range_command(struct client *c, int argc, const struct resp_arg *arg
     }
     if (count == 0) {
         /* Redis 7.0: an empty array for a missing key, else a null one. */
-        int exists = store_exists(c->srv->store, key_of(&argv[1]));
+        int exists = store_exists(c->srv->store, arg_bytes(&argv[1]));
         if (exists < 0)
             reply_store_error(c, exists);
         else if (exists)
@@ -126,7 +98,7 @@ static void range_command(struct client *c, int argc, const struct resp_arg *arg
         return;
     }
     size_t mark = reply_defer(c);
-    long long n = store_range(c->srv->store, key_of(&argv[1]), start, end, rev, count, reply_entry, c);
+    long long n = store_range(c->srv->store, arg_bytes(&argv[1]), start, end, rev, count, reply_stream_entry, c);
     if (n < 0) {
         c->out.len = mark;
         reply_store_error(c, (int)n);
@@ -152,7 +124,7 @@ void cmd_xtrim(struct client *c, int argc, const struct resp_arg *argv)
         return;
     struct store_trim_spec spec = trim_spec(&t);
     uint64_t removed = 0;
-    int rc = store_xtrim(c->srv->store, key_of(&argv[1]), &spec, &removed);
+    int rc = store_xtrim(c->srv->store, arg_bytes(&argv[1]), &spec, &removed);
     if (rc != 0)
         reply_store_error(c, rc);
     else
@@ -162,7 +134,7 @@ void cmd_xtrim(struct client *c, int argc, const struct resp_arg *argv)
 void cmd_xdel(struct client *c, int argc, const struct resp_arg *argv)
 {
     /* As Redis: a missing key answers 0 before the IDs are looked at. */
-    int exists = store_exists(c->srv->store, key_of(&argv[1]));
+    int exists = store_exists(c->srv->store, arg_bytes(&argv[1]));
     if (exists <= 0) {
         if (exists < 0)
             reply_store_error(c, exists);
@@ -185,7 +157,7 @@ void cmd_xdel(struct client *c, int argc, const struct resp_arg *argv)
         }
     }
     uint64_t deleted = 0;
-    int rc = store_xdel(c->srv->store, key_of(&argv[1]), ids, n, &deleted);
+    int rc = store_xdel(c->srv->store, arg_bytes(&argv[1]), ids, n, &deleted);
     free(ids);
     if (rc != 0)
         reply_store_error(c, rc);
@@ -199,7 +171,7 @@ void cmd_exists(struct client *c, int argc, const struct resp_arg *argv)
 {
     long long n = 0;
     for (int i = 1; i < argc; i++) {
-        int rc = store_exists(c->srv->store, key_of(&argv[i]));
+        int rc = store_exists(c->srv->store, arg_bytes(&argv[i]));
         if (rc < 0) {
             reply_store_error(c, rc);
             return;
@@ -212,7 +184,7 @@ void cmd_exists(struct client *c, int argc, const struct resp_arg *argv)
 void cmd_type(struct client *c, int argc, const struct resp_arg *argv)
 {
     (void)argc;
-    int rc = store_exists(c->srv->store, key_of(&argv[1]));
+    int rc = store_exists(c->srv->store, arg_bytes(&argv[1]));
     if (rc < 0)
         reply_store_error(c, rc);
     else
@@ -224,7 +196,7 @@ void cmd_del(struct client *c, int argc, const struct resp_arg *argv)
 {
     long long n = 0;
     for (int i = 1; i < argc; i++) {
-        int rc = store_del(c->srv->store, key_of(&argv[i]));
+        int rc = store_del(c->srv->store, arg_bytes(&argv[i]));
         if (rc < 0) {
             reply_store_error(c, rc);
             return;
@@ -257,7 +229,7 @@ static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const
         return -1;
     }
     struct store_key_info info;
-    int rc = store_key_info(c->srv->store, key_of(key), &info);
+    int rc = store_key_info(c->srv->store, arg_bytes(key), &info);
     if (rc == STORE_ERR_NOKEY) {
         *id = (struct store_id){ 0, 0 };
         return 0;
@@ -270,10 +242,10 @@ static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const
     if (plus && info.length > 0) {
         /* One before the newest live entry, so that it is the one read. */
         struct store_id last = { 0, 0 };
-        store_range(c->srv->store, key_of(key), (struct store_id){ 0, 0 }, info.last_id, 1, 1,
+        store_range(c->srv->store, arg_bytes(key), (struct store_id){ 0, 0 }, info.last_id, 1, 1,
                     xread_last_id, &last);
-        *id = last.seq ? (struct store_id){ last.ms, last.seq - 1 }
-                       : (struct store_id){ last.ms - 1, UINT64_MAX };
+        *id = last;
+        store_id_decr(id); /* never 0-0: IDs start at 0-1 */
     }
     return 0;
 }
@@ -421,7 +393,7 @@ void cmd_xsetid(struct client *c, int argc, const struct resp_arg *argv)
                 reply_error(c, bad_id);
                 return;
             }
-            if (id.ms < maxdel.ms || (id.ms == maxdel.ms && id.seq < maxdel.seq)) {
+            if (store_id_cmp(id, maxdel) < 0) {
                 reply_error(c, "The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
                 return;
             }
@@ -430,7 +402,7 @@ void cmd_xsetid(struct client *c, int argc, const struct resp_arg *argv)
             return;
         }
     }
-    int rc = store_xsetid(c->srv->store, key_of(&argv[1]), id, added, maxdel);
+    int rc = store_xsetid(c->srv->store, arg_bytes(&argv[1]), id, added, maxdel);
     if (rc == 0)
         reply_ok(c);
     else if (rc == STORE_ERR_NOKEY)

@@ -23,11 +23,6 @@ static void note_writer(struct client *c)
     c->srv->turn_writers = c;
 }
 
-static void reply_store_error(struct client *c, int rc)
-{
-    reply_errorf(c, "%s", store_strerror(rc));
-}
-
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, const struct resp_arg *argv)
 {
     struct store *st = c->srv->store;

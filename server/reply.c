@@ -1,6 +1,8 @@
 #include "reply.h"
 #include "server.h"
 #include "args.h"
+#include "store.h"
+#include "stream_args.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +100,28 @@ void reply_help(struct client *c, const char *container, const char *const *line
         reply_simple(c, lines[i]);
     reply_simple(c, "HELP");
     reply_simple(c, "    Print this help.");
+}
+
+void reply_store_error(struct client *c, int rc)
+{
+    reply_errorf(c, "%s", store_strerror(rc));
+}
+
+void reply_stream_id(struct client *c, struct store_id id)
+{
+    char buf[48];
+    reply_bulk(c, buf, (size_t)xid_format(id, buf));
+}
+
+int reply_stream_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n)
+{
+    struct client *c = ctx;
+    reply_array(c, 2);
+    reply_stream_id(c, id);
+    reply_array(c, n);
+    for (size_t i = 0; i < n; i++)
+        reply_bulk(c, fields[i].ptr, fields[i].len);
+    return 0;
 }
 
 size_t reply_defer(struct client *c) { return resp_defer(out_of(c)); }

@@ -41,6 +41,16 @@ void reply_verbatim(struct client *c, const char *s, size_t len, const char *ext
  * then "HELP" / "    Print this help."). lines ends with NULL. */
 void reply_help(struct client *c, const char *container, const char *const *lines);
 
+/* The text of a store error code, as an ERR reply. */
+void reply_store_error(struct client *c, int rc);
+struct store_id;
+struct store_bytes;
+/* A stream entry ID as a bulk string "<ms>-<seq>". */
+void reply_stream_id(struct client *c, struct store_id id);
+/* A stream entry [id, [field, value, ...]]; a store_entry_fn (ctx is the
+ * client), for XRANGE, XREVRANGE and XREAD. */
+int reply_stream_entry(void *ctx, struct store_id id, const struct store_bytes *fields, size_t n);
+
 size_t reply_defer(struct client *c);
 void reply_set_deferred_array(struct client *c, size_t mark, size_t n);
 void reply_set_deferred_map(struct client *c, size_t mark, size_t n);

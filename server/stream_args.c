@@ -156,34 +156,6 @@ int xid_format(struct store_id id, char *buf)
     return snprintf(buf, 42, "%" PRIu64 "-%" PRIu64, id.ms, id.seq);
 }
 
-/* streamIncrID / streamDecrID: step to the next / previous ID, carrying
- * across the sequence. -1 when there is none (max-max, 0-0). */
-static int id_incr(struct store_id *id)
-{
-    if (id->seq < UINT64_MAX) {
-        id->seq++;
-        return 0;
-    }
-    if (id->ms == UINT64_MAX)
-        return -1;
-    id->ms++;
-    id->seq = 0;
-    return 0;
-}
-
-static int id_decr(struct store_id *id)
-{
-    if (id->seq > 0) {
-        id->seq--;
-        return 0;
-    }
-    if (id->ms == 0)
-        return -1;
-    id->ms--;
-    id->seq = UINT64_MAX;
-    return 0;
-}
-
 /* A '(' bound is exclusive only when something follows it; what follows
  * is parsed strictly (so "(-" and "(+" are invalid IDs, while "(" alone is
  * parsed — and rejected — as an ordinary ID). */
@@ -197,7 +169,7 @@ int xrange_bound_or_reply(struct client *c, const struct resp_arg *a, int is_end
         reply_error(c, ERR_INVALID_ID);
         return -1;
     }
-    if (exclusive && (is_end ? id_decr(id) : id_incr(id)) != 0) {
+    if (exclusive && (is_end ? store_id_decr(id) : store_id_incr(id)) != 0) {
         reply_error(c, is_end ? ERR_END_INTERVAL : ERR_START_INTERVAL);
         return -1;
     }

@@ -11,6 +11,12 @@
 
 struct client;
 
+/* An argument as the store's bytes (a view, not a copy). */
+static inline struct store_bytes arg_bytes(const struct resp_arg *a)
+{
+    return (struct store_bytes){ a->ptr, a->len };
+}
+
 /* How an XADD ID was given. */
 enum xid_mode {
     XID_EXPLICIT,   /* "ms-seq" or "ms" (seq 0) */

@@ -250,23 +250,3 @@ int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t nod
         *last = n.last;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
-
-int store_nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->nodes, &cur);
-    if (rc != 0)
-        return rc;
-    unsigned char kb[16];
-    rec_key(kb, keynum, 0);
-    MDB_val k = { 16, kb }, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == 16 && be64_get(k.mv_data) == keynum;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-        k = (MDB_val){ 16, kb };
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}

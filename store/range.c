@@ -5,15 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_KEY 24
 #define FIELDS_ON_STACK 32
-
-static int id_cmp(struct store_id a, struct store_id b)
-{
-    if (a.ms != b.ms)
-        return a.ms < b.ms ? -1 : 1;
-    return a.seq < b.seq ? -1 : a.seq > b.seq;
-}
 
 /* Decodes one entry's event and hands it to fn. Returns fn's verdict (0 to
  * go on), or a negative store code. */
@@ -23,7 +15,7 @@ static int visit(struct store *s, MDB_txn *txn, const MDB_val *k, const MDB_val 
     const unsigned char *kp = k->mv_data, *vp = v->mv_data;
     struct store_id id = { be64_get(kp + 8), be64_get(kp + 16) };
     MDB_val rec;
-    if (v->mv_size != 20 || store_event_get(s, txn, be32_get(vp), be64_get(vp + 4), &rec) != 0)
+    if (v->mv_size != STORE_ENTRY_VAL || store_event_get(s, txn, be32_get(vp), be64_get(vp + 4), &rec) != 0)
         return STORE_ERR_CORRUPT;
     struct store_bytes stack[FIELDS_ON_STACK], *fields = stack;
     long long n = store_event_fields(&rec, stack, FIELDS_ON_STACK);
@@ -46,7 +38,7 @@ static int seek_last(MDB_cursor *cur, uint64_t keynum, struct store_id end, MDB_
     int rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
     if (rc == 0) {
         const unsigned char *p = k->mv_data;
-        if (be64_get(p) == keynum && id_cmp((struct store_id){ be64_get(p + 8), be64_get(p + 16) }, end) == 0)
+        if (be64_get(p) == keynum && store_id_cmp((struct store_id){ be64_get(p + 8), be64_get(p + 16) }, end) == 0)
             return 0;
         return mdb_cursor_get(cur, k, v, MDB_PREV);
     }
@@ -60,18 +52,18 @@ static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct
     int rc = mdb_cursor_open(txn, s->entries, &cur);
     if (rc != 0)
         return rc > 0 ? -rc : rc;
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     be64_put(kb, keynum);
     be64_put(kb + 8, rev ? end.ms : start.ms);
     be64_put(kb + 16, rev ? end.seq : start.seq);
-    MDB_val k = { ENTRY_KEY, kb }, v;
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     rc = rev ? seek_last(cur, keynum, end, &k, &v) : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     long long visited = 0;
     while (rc == 0 && (count < 0 || visited < count)) {
         const unsigned char *p = k.mv_data;
         struct store_id id = { be64_get(p + 8), be64_get(p + 16) };
-        if (k.mv_size != ENTRY_KEY || be64_get(p) != keynum ||
-            (rev ? id_cmp(id, start) < 0 : id_cmp(id, end) > 0))
+        if (k.mv_size != STORE_ENTRY_KEY || be64_get(p) != keynum ||
+            (rev ? store_id_cmp(id, start) < 0 : store_id_cmp(id, end) > 0))
             break;
         int verdict = visit(s, txn, &k, &v, fn, ctx);
         if (verdict < 0) {
@@ -92,7 +84,7 @@ static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct
 long long store_range(struct store *s, struct store_bytes key, struct store_id start, struct store_id end,
                       int rev, long long count, store_entry_fn fn, void *ctx)
 {
-    if (count == 0 || id_cmp(start, end) > 0)
+    if (count == 0 || store_id_cmp(start, end) > 0)
         return 0;
     MDB_txn *txn;
     int own;

@@ -69,6 +69,20 @@ static int lock_dir(const char *dir, int *err)
 
 /* Fills id with STORE_NODE_ID_LEN base62 characters from the kernel's CSPRNG
  * (rejection sampling keeps the distribution uniform). */
+/* Fills buf with len bytes from the kernel's CSPRNG. */
+static int random_bytes(unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0 && errno != EINTR)
+            return errno;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    return 0;
+}
+
 static int make_node_id(char *id)
 {
     static const char alphabet[] =
@@ -76,13 +90,10 @@ static int make_node_id(char *id)
     size_t n = 0;
     while (n < STORE_NODE_ID_LEN) {
         unsigned char rnd[64];
-        ssize_t got = getrandom(rnd, sizeof(rnd), 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        for (ssize_t i = 0; i < got && n < STORE_NODE_ID_LEN; i++)
+        int rc = random_bytes(rnd, sizeof(rnd));
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < sizeof(rnd) && n < STORE_NODE_ID_LEN; i++)
             if (rnd[i] < 248) /* 248 = 4 * 62 */
                 id[n++] = alphabet[rnd[i] % 62];
     }
@@ -101,20 +112,6 @@ static int meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, const void *dat
     MDB_val key = { strlen(name), (void *)name };
     MDB_val val = { len, (void *)data };
     return mdb_put(txn, dbi, &key, &val, 0);
-}
-
-/* Fills buf with len bytes from the kernel's CSPRNG. */
-static int random_bytes(unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = getrandom(buf + got, len - got, 0);
-        if (n < 0 && errno != EINTR)
-            return errno;
-        if (n > 0)
-            got += (size_t)n;
-    }
-    return 0;
 }
 
 /* Loads the secret that names long keys, making it on first use. */

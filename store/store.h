@@ -46,6 +46,39 @@ struct store_id {
     uint64_t ms, seq;
 };
 
+/* -1, 0 or 1 as a is before, equal to or after b. */
+static inline int store_id_cmp(struct store_id a, struct store_id b)
+{
+    if (a.ms != b.ms)
+        return a.ms < b.ms ? -1 : 1;
+    return a.seq < b.seq ? -1 : a.seq > b.seq;
+}
+
+/* Steps *id to the next / previous ID, carrying across the sequence (as
+ * Redis's streamIncrID / streamDecrID). Returns 0, or -1 when there is none
+ * (after max-max, before 0-0); *id is then unchanged. */
+static inline int store_id_incr(struct store_id *id)
+{
+    if (id->seq < UINT64_MAX)
+        id->seq++;
+    else if (id->ms < UINT64_MAX)
+        *id = (struct store_id){ id->ms + 1, 0 };
+    else
+        return -1;
+    return 0;
+}
+
+static inline int store_id_decr(struct store_id *id)
+{
+    if (id->seq > 0)
+        id->seq--;
+    else if (id->ms > 0)
+        *id = (struct store_id){ id->ms - 1, UINT64_MAX };
+    else
+        return -1;
+    return 0;
+}
+
 /* Binary-safe bytes. */
 struct store_bytes {
     const char *ptr;

@@ -14,6 +14,9 @@
 #define STORE_KEY_INLINE 480
 #define STORE_KEY_PREFIX 440
 #define STORE_KEY_LMDB_MAX (1 + STORE_KEY_INLINE)
+/* entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset | be64 node */
+#define STORE_ENTRY_KEY 24
+#define STORE_ENTRY_VAL 20
 /* Redis's stream-node-max-entries: '~' trimming removes whole nodes. */
 #define STORE_NODE_ENTRIES 100
 
@@ -98,12 +101,11 @@ int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t off
  * new entry lands in (tail: the key's current node; fresh: the key has
  * never had an entry) and records it; store_node_entry_deleted accounts a
  * deleted entry; store_node_last gives the last ID ever added to a node
- * (left unchanged when unrecorded); store_nodes_clear drops a key's nodes. */
+ * (left unchanged when unrecorded). */
 int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
                      const struct store_event_in *ev, uint64_t *node_out);
 int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
 int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last);
-int store_nodes_clear(struct store *s, MDB_txn *txn, uint64_t keynum);
 
 
 #endif

@@ -17,8 +17,6 @@
 #include <string.h>
 
 #define KEYREC_SIZE (8 * 8)
-#define ENTRY_KEY 24
-#define ENTRY_VAL 20
 #define APPROX_DEFAULT_LIMIT (100 * STORE_NODE_ENTRIES)
 
 static const char META_NEXT_KEYNUM[] = "next_keynum";
@@ -27,13 +25,6 @@ struct keyrec {
     uint64_t keynum, length, entries_added, node; /* node: the current (tail) node */
     struct store_id last_id, max_deleted;
 };
-
-static int id_cmp(struct store_id a, struct store_id b)
-{
-    if (a.ms != b.ms)
-        return a.ms < b.ms ? -1 : 1;
-    return a.seq < b.seq ? -1 : a.seq > b.seq;
-}
 
 static void keyrec_encode(const struct keyrec *r, unsigned char *p)
 {
@@ -150,7 +141,7 @@ static struct store_id entry_id_of(const MDB_val *k)
 
 static int entry_in_key(const MDB_val *k, uint64_t keynum)
 {
-    return k->mv_size == ENTRY_KEY && be64_get(k->mv_data) == keynum;
+    return k->mv_size == STORE_ENTRY_KEY && be64_get(k->mv_data) == keynum;
 }
 
 /* The ID XADD gives the new entry, by Redis's streamAppendItem rules. */
@@ -174,7 +165,7 @@ static int next_id(const struct keyrec *r, const struct store_xadd_req *req, str
     } else {
         *id = (struct store_id){ last.ms, last.seq + 1 };
     }
-    return id_cmp(*id, last) <= 0 ? STORE_ERR_ID_SMALL : 0;
+    return store_id_cmp(*id, last) <= 0 ? STORE_ERR_ID_SMALL : 0;
 }
 
 static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
@@ -203,12 +194,12 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
         (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
         return rc;
     r.node = node;
-    unsigned char kb[ENTRY_KEY], vb[ENTRY_VAL];
+    unsigned char kb[STORE_ENTRY_KEY], vb[STORE_ENTRY_VAL];
     entry_key(kb, r.keynum, id);
     be32_put(vb, stream);
     be64_put(vb + 4, offset);
     be64_put(vb + 12, node);
-    MDB_val k = { ENTRY_KEY, kb }, v = { ENTRY_VAL, vb };
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v = { STORE_ENTRY_VAL, vb };
     if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0)
         return rc;
     r.length++;
@@ -235,12 +226,12 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->entries, &cur);
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
-        MDB_val k = { ENTRY_KEY, kb }, v;
+        MDB_val k = { STORE_ENTRY_KEY, kb }, v;
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && (!entry_in_key(&k, r->keynum) || v.mv_size != ENTRY_VAL))
+        if (rc == 0 && (!entry_in_key(&k, r->keynum) || v.mv_size != STORE_ENTRY_VAL))
             rc = MDB_NOTFOUND;
         uint64_t node = rc == 0 ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
         if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0 &&
@@ -261,9 +252,9 @@ static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, ui
     int rc = mdb_cursor_open(txn, s->entries, &cur);
     if (rc != 0)
         return rc;
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { ENTRY_KEY, kb }, v;
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     uint64_t node = 0;
     *n = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && entry_in_key(&k, r->keynum);
@@ -290,12 +281,12 @@ static int count_below(struct store *s, MDB_txn *txn, const struct keyrec *r, st
     int rc = mdb_cursor_open(txn, s->entries, &cur);
     if (rc != 0)
         return rc;
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { ENTRY_KEY, kb }, v;
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     *n = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && entry_in_key(&k, r->keynum) && id_cmp(entry_id_of(&k), minid) < 0;
+         rc == 0 && entry_in_key(&k, r->keynum) && store_id_cmp(entry_id_of(&k), minid) < 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
         (*n)++;
     mdb_cursor_close(cur);
@@ -316,7 +307,7 @@ static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const st
         if (n == 0 || (limit && *removed + n > limit))
             break;
         int remove = t->strategy == STORE_TRIM_MAXLEN ? r->length - n >= t->maxlen
-                                                      : id_cmp(last, t->minid) < 0;
+                                                      : store_id_cmp(last, t->minid) < 0;
         if (!remove)
             break;
         if ((rc = delete_oldest(s, txn, r, n)) != 0)
@@ -378,21 +369,21 @@ int store_xdel(struct store *s, struct store_bytes key, const struct store_id *i
     if (rc == MDB_NOTFOUND)
         return 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        unsigned char kb[ENTRY_KEY];
+        unsigned char kb[STORE_ENTRY_KEY];
         entry_key(kb, r.keynum, ids[i]);
-        MDB_val k = { ENTRY_KEY, kb }, v;
+        MDB_val k = { STORE_ENTRY_KEY, kb }, v;
         rc = mdb_get(txn, s->entries, &k, &v);
         if (rc == MDB_NOTFOUND) {
             rc = 0;
             continue;
         }
-        uint64_t node = (rc == 0 && v.mv_size == ENTRY_VAL) ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
+        uint64_t node = (rc == 0 && v.mv_size == STORE_ENTRY_VAL) ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
         if (rc == 0 && (rc = mdb_del(txn, s->entries, &k, NULL)) == 0)
             rc = store_node_entry_deleted(s, txn, r.keynum, node);
         if (rc == 0) {
             r.length--;
             (*deleted)++;
-            if (id_cmp(ids[i], r.max_deleted) > 0)
+            if (store_id_cmp(ids[i], r.max_deleted) > 0)
                 r.max_deleted = ids[i];
         }
     }
@@ -401,22 +392,35 @@ int store_xdel(struct store *s, struct store_bytes key, const struct store_id *i
     return store_rc(s, rc);
 }
 
+/* Reads a key's record in the open turn or a read-only transaction.
+ * Returns 0, MDB_NOTFOUND or a code. */
+static int key_read(struct store *s, struct store_bytes key, struct keyrec *r)
+{
+    MDB_txn *txn;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    rc = key_get(s, txn, key, r);
+    if (own)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
 int store_xlen(struct store *s, struct store_bytes key, uint64_t *len)
 {
-    struct store_key_info info;
-    int rc = store_key_info(s, key, &info);
-    *len = rc == 0 ? info.length : 0;
-    return rc == STORE_ERR_NOKEY ? 0 : rc;
+    struct keyrec r;
+    int rc = key_read(s, key, &r);
+    *len = rc == 0 ? r.length : 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int store_exists(struct store *s, struct store_bytes key)
 {
-    struct store_key_info info;
-    int rc = store_key_info(s, key, &info);
-    if (rc == 0)
-        return 1;
-    if (rc == STORE_ERR_NOKEY)
-        return 0;
+    struct keyrec r;
+    int rc = key_read(s, key, &r);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        return rc == 0;
     return rc > 0 ? -rc : rc;
 }
 
@@ -427,9 +431,9 @@ static int first_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct st
     int rc = mdb_cursor_open(txn, s->entries, &cur);
     if (rc != 0)
         return rc;
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     entry_key(kb, keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { ENTRY_KEY, kb }, v;
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     *id = (struct store_id){ 0, 0 };
     if (rc == 0 && entry_in_key(&k, keynum))
@@ -467,8 +471,6 @@ int store_del(struct store *s, struct store_bytes key)
         return 0;
     if (rc == 0 && r.length > 0)
         rc = delete_oldest(s, txn, &r, r.length);
-    if (rc == 0)
-        rc = store_nodes_clear(s, txn, r.keynum);
     if (rc == 0) {
         unsigned char buf[STORE_KEY_LMDB_MAX];
         MDB_val k = key_val(s, key, buf);
@@ -523,9 +525,9 @@ static int newest_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct s
     int rc = mdb_cursor_open(txn, s->entries, &cur);
     if (rc != 0)
         return rc;
-    unsigned char kb[ENTRY_KEY];
+    unsigned char kb[STORE_ENTRY_KEY];
     entry_key(kb, keynum + 1, (struct store_id){ 0, 0 });
-    MDB_val k = { ENTRY_KEY, kb }, v;
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
     *id = (struct store_id){ 0, 0 };
@@ -551,7 +553,7 @@ int store_xsetid(struct store *s, struct store_bytes key, struct store_id id, lo
         struct store_id top;
         if ((rc = newest_entry(s, txn, r.keynum, &top)) != 0)
             return store_rc(s, rc);
-        if (id_cmp(id, top) < 0)
+        if (store_id_cmp(id, top) < 0)
             return STORE_ERR_SETID_TOP;
         if (entries_added >= 0 && r.length > (uint64_t)entries_added)
             return STORE_ERR_SETID_ADDED;

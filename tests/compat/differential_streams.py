@@ -572,39 +572,9 @@ def label(st):
 
 
 def run_case(port, steps, proto, setup):
-    """Transcript of one case on a fresh connection (cf. differential.py)."""
-    c = D.Conn(port)
-    lines = []
-    try:
-        if proto == 3:
-            c.send(encode(["HELLO", "3"]))
-            lines.append(">>> (setup) HELLO 3")
-            r = c.reply()
-            lines.append("<<< " + show(D.mask_hello(r) if isinstance(r, bytes) else r))
-        for st in [setup] + steps:
-            lines.append(">>> " + ("(setup) DEL <every key of every case>" if st is setup
-                                   else label(st)))
-            err = c.send(st.data())
-            if err:
-                lines.append("<<< " + err)
-                break
-            for _ in range(st.replies):
-                r = c.reply()
-                if isinstance(r, bytes) and st.mask:
-                    r = D.MASKS[st.mask](r)
-                if st is setup and isinstance(r, bytes) and r.startswith(b":"):
-                    r = "<an integer>"  # depends on earlier cases: not compared
-                lines.append("<<< " + show(r))
-                if isinstance(r, str):
-                    break
-            if st.close:
-                lines.append("<<< " + c.wait_closed())
-            if c.closed and not st.close:
-                lines.append("<<< <closed>")
-                break
-    finally:
-        c.close()
-    return lines
+    """Transcript of one case on a fresh connection, after the setup DEL."""
+    return D.run_case(port, steps, proto, setup=setup, setup_label="(setup) DEL <every key of every case>",
+                      label=label, shown=show)
 
 
 # ---------------------------------------------------------------- random
