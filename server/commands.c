@@ -432,6 +432,54 @@ static const struct srv_history xsetid_history[] = {
     { "7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments." },
     { 0 },
 };
+static const struct srv_key_spec ks_xinfo[] = {
+    { .flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_INDEX, .index = 2, .find = KS_FIND_RANGE, .keystep = 1 },
+};
+static const struct srv_arg xinfo_key_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    END_ARGS,
+};
+static const struct srv_arg xinfo_consumers_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "groupname", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg xinfo_stream_full_args[] = {
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xinfo_stream_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "full", .type = ARG_BLOCK, .token = "FULL", .flags = ARGF_OPTIONAL, .subargs = xinfo_stream_full_args },
+    END_ARGS,
+};
+static const struct srv_history xinfo_stream_history[] = {
+    { "6.0.0", "Added the `FULL` modifier." },
+    { "7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields" },
+    { 0 },
+};
+static const struct srv_history xinfo_groups_history[] = {
+    { "7.0.0", "Added the `entries-read` and `lag` fields" },
+    { 0 },
+};
+static const struct srv_command xinfo_subcommands[] = {
+    { .name = "consumers", .proc = cmd_xinfo_consumers, .arity = 4, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .tips = "nondeterministic_output", .key_specs = ks_xinfo, .nkey_specs = 1,
+      .summary = "List the consumers in a consumer group", .since = "5.0.0", .group = "stream",
+      .complexity = "O(1)", .args = xinfo_consumers_args },
+    { .name = "groups", .proc = cmd_xinfo_groups, .arity = 3, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .key_specs = ks_xinfo, .nkey_specs = 1, .summary = "List the consumer groups of a stream",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = xinfo_groups_history,
+      .args = xinfo_key_args },
+    { .name = "help", .proc = cmd_xinfo_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_STREAM,
+      .summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "stream",
+      .complexity = "O(1)" },
+    { .name = "stream", .proc = cmd_xinfo_stream, .arity = -3, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .key_specs = ks_xinfo, .nkey_specs = 1, .summary = "Get information about a stream",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = xinfo_stream_history,
+      .args = xinfo_stream_args },
+    { 0 },
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -538,6 +586,9 @@ const struct srv_command srv_command_table[] = {
       .since = "5.0.0", .group = "stream",
       .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.",
       .args = xdel_args },
+    { .name = "xinfo", .arity = -2, .summary = "A container for stream introspection commands",
+      .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand.",
+      .subcommands = xinfo_subcommands },
     { .name = "xlen", .proc = cmd_xlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = ACL_STREAM,
       .key_specs = ks_read_one, .nkey_specs = 1, .summary = "Return the number of entries in a stream",
       .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = key_only_args },

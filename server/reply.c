@@ -87,6 +87,12 @@ void reply_error_subcommand(struct client *c, const char *sub, size_t sublen, co
     reply_errorf(c, "unknown subcommand '%.*s'. Try %s HELP.", arg_print_len(&a, 128), sub, container);
 }
 
+void reply_error_subcommand_syntax(struct client *c, const struct resp_arg *sub, const char *container)
+{
+    reply_errorf(c, "unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
+                 arg_print_len(sub, 128), sub->ptr, container);
+}
+
 void reply_help(struct client *c, const char *container, const char *const *lines)
 {
     size_t n = 0;
@@ -99,7 +105,7 @@ void reply_help(struct client *c, const char *container, const char *const *line
     for (size_t i = 0; i < n; i++)
         reply_simple(c, lines[i]);
     reply_simple(c, "HELP");
-    reply_simple(c, "    Print this help.");
+    reply_simple(c, "    Prints this help.");
 }
 
 void reply_store_error(struct client *c, int rc)

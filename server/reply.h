@@ -22,6 +22,9 @@ void reply_errorf(struct client *c, const char *fmt, ...) __attribute__((format(
 void reply_error_syntax(struct client *c);                    /* ERR syntax error */
 void reply_error_arity(struct client *c, const char *fullname);/* ERR wrong number of arguments for '%s' command */
 void reply_error_subcommand(struct client *c, const char *sub, size_t sublen, const char *container);
+/* ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP. */
+struct resp_arg;
+void reply_error_subcommand_syntax(struct client *c, const struct resp_arg *sub, const char *container);
 void reply_error_not_integer(struct client *c);               /* ERR value is not an integer or out of range */
 
 void reply_int(struct client *c, long long v);
@@ -38,7 +41,7 @@ void reply_bool(struct client *c, int v);
 void reply_verbatim(struct client *c, const char *s, size_t len, const char *ext);
 /* Help text: an array of simple strings, in Redis's HELP layout (first a
  * "<CMD> <subcommand> [<arg> ...]. Subcommands are:" line, then the lines,
- * then "HELP" / "    Print this help."). lines ends with NULL. */
+ * then "HELP" / "    Prints this help."). lines ends with NULL. */
 void reply_help(struct client *c, const char *container, const char *const *lines);
 
 /* The text of a store error code, as an ERR reply. */

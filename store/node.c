@@ -250,3 +250,79 @@ int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t nod
         *last = n.last;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
+
+/* The nodes of a rax (Redis's compressed radix tree) holding the sorted,
+ * distinct 16-byte keys k[lo, hi), below a node at depth d: a run of bytes
+ * all keys share is one compressed node, a byte where they differ is one
+ * branching node with a child per byte, and each key ends in a leaf. This
+ * is the shape rax.c builds and restores after removals. */
+static uint64_t rax_nodes(const unsigned char (*k)[16], size_t lo, size_t hi, size_t d)
+{
+    if (d == 16)
+        return 1;
+    if (hi - lo == 1)
+        return 2; /* compressed node holding the rest, then the leaf */
+    size_t common = d;
+    while (k[lo][common] == k[hi - 1][common])
+        common++; /* sorted: what the first and last share, all share */
+    if (common > d)
+        return 1 + rax_nodes(k, lo, hi, common);
+    uint64_t n = 1;
+    for (size_t i = lo; i < hi;) {
+        size_t j = i + 1;
+        while (j < hi && k[j][d] == k[i][d])
+            j++;
+        n += rax_nodes(k, i, j, d + 1);
+        i = j;
+    }
+    return n;
+}
+
+int store_key_radix(struct store *s, struct store_bytes key, uint64_t *keys, uint64_t *nodes)
+{
+    MDB_txn *txn;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    uint64_t keynum;
+    unsigned char (*ids)[16] = NULL;
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur = NULL;
+    if ((rc = store_keynum(s, txn, key, &keynum)) != 0 ||
+        (rc = mdb_cursor_open(txn, s->nodes, &cur)) != 0)
+        goto out;
+    unsigned char first[16];
+    rec_key(first, keynum, 0);
+    MDB_val k = { 16, first }, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && be64_get(k.mv_data) == keynum;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct node_rec nr;
+        if ((rc = rec_decode(&v, &nr)) != 0)
+            goto out;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *grown = realloc(ids, cap * sizeof(*ids));
+            if (grown == NULL) {
+                rc = STORE_ERR_NOMEM;
+                goto out;
+            }
+            ids = grown;
+        }
+        be64_put(ids[n], nr.master.ms); /* the rax key: the master ID, big-endian */
+        be64_put(ids[n] + 8, nr.master.seq);
+        n++;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = 0;
+        *keys = n;
+        *nodes = n ? rax_nodes((const unsigned char (*)[16])ids, 0, n, 0) : 1;
+    }
+out:
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    free(ids);
+    if (own)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
+}

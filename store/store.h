@@ -218,6 +218,12 @@ struct store_key_info {
 /* Returns 0 with *info, STORE_ERR_NOKEY, or an error code. */
 int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info);
 
+/* Redis's radix-tree figures for XINFO STREAM: the stream nodes (listpacks)
+ * the key has in Redis's layout (radix-tree-keys) and the nodes of the rax
+ * indexing them (radix-tree-nodes). O(nodes). Returns 0, STORE_ERR_NOKEY or
+ * a code. */
+int store_key_radix(struct store *s, struct store_bytes key, uint64_t *keys, uint64_t *nodes);
+
 /* The node's event log: next offset of its source stream and its clock. */
 int store_log_head(struct store *s, uint64_t *next_offset, uint64_t *lamport);
 

@@ -5,10 +5,9 @@
  * entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset |
  *          be64 node
  * An entry's fields live in its event (log.c); the view only points at it.
- * nodes:   be64 keynum | be64 node -> be64 ms | be64 seq: the last ID ever
- *          added to the node (deleted or not)
- * `node` numbers emulate Redis's 100-entry stream nodes, so that '~'
- * trimming removes what Redis would remove. */
+ * nodes:   be64 keynum | be64 node -> the node's record (node.c): `node`
+ *          numbers emulate Redis's stream nodes, so that '~' trimming
+ *          removes what Redis would remove and XINFO shows Redis's figures. */
 #include "store.h"
 #include "store_internal.h"
 

@@ -83,13 +83,13 @@ def many(key, n, ms0=1):
 
 
 def state(key):
-    return [S("XLEN", key), S("XRANGE", key, "-", "+")]
+    return [S("XLEN", key), S("XRANGE", key, "-", "+"), S("XINFO", "STREAM", key)]
 
 
 def head_tail(key):
     """Length and the first/last two entries: enough to see where a trim cut."""
     return [S("XLEN", key), S("XRANGE", key, "-", "+", "COUNT", "2"),
-            S("XREVRANGE", key, "+", "-", "COUNT", "2")]
+            S("XREVRANGE", key, "+", "-", "COUNT", "2"), S("XINFO", "STREAM", key, "FULL", "COUNT", "2")]
 
 
 def ks(*keys):
@@ -506,6 +506,28 @@ CASES = [
     ("many fields", [S("XADD", "mf", "1-1", *["f%d" % (i // 2) if i % 2 == 0 else "v%d" % i
                                              for i in range(2000)]),
                      S("XADD", "mf", "1-2", *["f"] * 10), S("XRANGE", "mf", "-", "+")], None),
+    ("xinfo", [
+        S("XINFO", "STREAM", "xi"), S("XINFO", "GROUPS", "xi"), S("XINFO", "CONSUMERS", "xi", "g"),
+        S("XADD", "xi", "1-1", "a", "1"), S("XADD", "xi", "2-1", "b", "2", "c", "3"),
+        S("XINFO", "STREAM", "xi"), S("XINFO", "STREAM", "xi", "FULL"), S("XINFO", "stream", "xi", "full", "count", "1"),
+        S("XINFO", "STREAM", "xi", "FULL", "COUNT", "0"), S("XINFO", "STREAM", "xi", "FULL", "COUNT", "-7"),
+        S("XINFO", "STREAM", "xi", "FULL", "COUNT", "x"), S("XINFO", "STREAM", "xi", "FULL", "COUNT"),
+        S("XINFO", "STREAM", "xi", "FULL", "x"), S("XINFO", "STREAM", "xi", "COUNT", "1"),
+        S("XINFO", "STREAM", "xi", "FULL", "COUNT", "1", "x"), S("XINFO", "STREAM", "xi", "x", "COUNT", "1"),
+        S("XINFO", "STREAM", "xi", "FULL", "LIMIT", "1"), S("XINFO", "STREAM", "xi", "FULL", "COUNT", "99999999999999999999"),
+        S("XINFO", "STREAM"), S("XINFO"), S("XINFO", "NOPE"), S("XINFO", b"no\x00pe", "k"), S("XINFO", "HELP"),
+        S("XINFO", "HELP", "x"), S("XINFO", "GROUPS", "xi"), S("XINFO", "GROUPS", "xi", "x"),
+        S("XINFO", "CONSUMERS", "xi", "grp"), S("XINFO", "CONSUMERS", "xi", b"g\x00rp"), S("XINFO", "CONSUMERS", "xi"),
+        S("XDEL", "xi", "1-1"), S("XINFO", "STREAM", "xi"), S("XDEL", "xi", "2-1"), S("XINFO", "STREAM", "xi"),
+        S("XINFO", "STREAM", "xi", "FULL"), S("XSETID", "xi", "7-7", "ENTRIESADDED", "9", "MAXDELETEDID", "3-3"),
+        S("XINFO", "STREAM", "xi")], None),
+    ("xinfo radix tree shapes", [many("rx", 1000), S("XINFO", "STREAM", "rx"),
+        xadds("rx", ["%d-%d" % (ms, ms % 3) for ms in sorted({2000 + (i * 7919) % 50000 for i in range(300)})]), S("XINFO", "STREAM", "rx"),
+        xadds("rx", ["%d-0" % (1 << b) for b in range(20, 64)]), S("XINFO", "STREAM", "rx"),
+        S("XTRIM", "rx", "MAXLEN", "~", "500"), S("XINFO", "STREAM", "rx"),
+        S("XDEL", "rx", *["%d-1" % i for i in range(500, 700)]), S("XINFO", "STREAM", "rx"),
+        S("XTRIM", "rx", "MAXLEN", "=", "3"), S("XINFO", "STREAM", "rx", "FULL"),
+        S("XTRIM", "rx", "MAXLEN", "0"), S("XINFO", "STREAM", "rx")], None),
     ("pipelined mix", [R(b"".join(encode(c) for c in [
         ["XADD", "p", "1-1", "f", "v"], ["XADD", "p", "1-1", "f", "v"], ["XLEN", "p"],
         ["XADD", "p", "bad", "f", "v"], ["XRANGE", "p", "-", "+"], ["XDEL", "p", "1-1"],
@@ -702,8 +724,11 @@ class Gen:
             if r.random() < 0.5:
                 cmd += ["COUNT", str(r.choice([0, 1, 2, 5, 10, 100, -1]))]
             return cmd
-        if x < 0.92:
+        if x < 0.9:
             return ["XLEN", key]
+        if x < 0.92:
+            full = [[], ["FULL"], ["FULL", "COUNT", str(r.choice([0, 1, 3, -1]))]]
+            return ["XINFO", "STREAM", key] + r.choice(full)
         if x < 0.95:
             return ["EXISTS"] + [self.pick_key() for _ in range(r.randint(1, 4))]
         if x < 0.98:
