@@ -3,7 +3,6 @@
 #include "server.h"
 #include "args.h"
 #include "commands.h"
-#include "globmatch.h"
 #include "reply.h"
 #include "store.h"
 #include "stream_args.h"
@@ -165,47 +164,6 @@ void cmd_xdel(struct client *c, int argc, const struct resp_arg *argv)
         reply_int(c, (long long)deleted);
 }
 
-/* ---- keyspace ---- */
-
-void cmd_exists(struct client *c, int argc, const struct resp_arg *argv)
-{
-    long long n = 0;
-    for (int i = 1; i < argc; i++) {
-        int rc = store_exists(c->srv->store, arg_bytes(&argv[i]));
-        if (rc < 0) {
-            reply_store_error(c, rc);
-            return;
-        }
-        n += rc;
-    }
-    reply_int(c, n);
-}
-
-void cmd_type(struct client *c, int argc, const struct resp_arg *argv)
-{
-    (void)argc;
-    int rc = store_exists(c->srv->store, arg_bytes(&argv[1]));
-    if (rc < 0)
-        reply_store_error(c, rc);
-    else
-        reply_simple(c, rc ? "stream" : "none");
-}
-
-/* DEL and UNLINK: LMDB frees pages at commit, so both delete at once. */
-void cmd_del(struct client *c, int argc, const struct resp_arg *argv)
-{
-    long long n = 0;
-    for (int i = 1; i < argc; i++) {
-        int rc = store_del(c->srv->store, arg_bytes(&argv[i]));
-        if (rc < 0) {
-            reply_store_error(c, rc);
-            return;
-        }
-        n += rc;
-    }
-    reply_int(c, n);
-}
-
 /* ---- XREAD ---- */
 
 static int xread_last_id(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
@@ -319,54 +277,6 @@ done:
 }
 
 /* ---- KEYS, FLUSHALL, FLUSHDB ---- */
-
-struct keys_ctx {
-    struct client *c;
-    const struct resp_arg *pattern;
-    int all;
-    size_t n;
-};
-
-static int keys_visit(void *arg, struct store_bytes key)
-{
-    struct keys_ctx *k = arg;
-    if (k->all || srv_glob_match(k->pattern->ptr, k->pattern->len, key.ptr, key.len, 0)) {
-        reply_bulk(k->c, key.ptr, key.len);
-        k->n++;
-    }
-    return 0;
-}
-
-/* KEYS pattern. Like Redis, the order is the store's own (Redis's is its
- * hash table's): clients must not rely on it. */
-void cmd_keys(struct client *c, int argc, const struct resp_arg *argv)
-{
-    (void)argc;
-    struct keys_ctx k = { c, &argv[1], argv[1].len == 1 && argv[1].ptr[0] == '*', 0 };
-    size_t mark = reply_defer(c);
-    int rc = store_keys(c->srv->store, keys_visit, &k);
-    if (rc != 0) {
-        c->out.len = mark;
-        reply_store_error(c, rc);
-        return;
-    }
-    reply_set_deferred_array(c, mark, k.n);
-}
-
-/* FLUSHALL / FLUSHDB [ASYNC|SYNC]: both run at once (LMDB frees the pages
- * at commit), so the modes only differ in name. */
-void cmd_flushall(struct client *c, int argc, const struct resp_arg *argv)
-{
-    if (argc > 2 || (argc == 2 && !arg_is(&argv[1], "async") && !arg_is(&argv[1], "sync"))) {
-        reply_error_syntax(c);
-        return;
-    }
-    int rc = store_flush(c->srv->store);
-    if (rc != 0)
-        reply_store_error(c, rc);
-    else
-        reply_ok(c);
-}
 
 /* XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]:
  * the options are checked in Redis's order, then the key. */

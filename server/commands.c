@@ -358,6 +358,17 @@ static const struct srv_arg key_only_args[] = {
     { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
     END_ARGS,
 };
+static const struct srv_arg scan_args[] = {
+    { .name = "cursor", .type = ARG_INTEGER },
+    { .name = "pattern", .type = ARG_PATTERN, .token = "MATCH", .flags = ARGF_OPTIONAL },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    { .name = "type", .type = ARG_STRING, .token = "TYPE", .since = "6.0.0", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_history scan_history[] = {
+    { "6.0.0", "Added the `TYPE` subcommand." },
+    { 0 },
+};
 static const struct srv_arg keys_args[] = {
     { .name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARGF_MULTIPLE },
     END_ARGS,
@@ -554,6 +565,11 @@ const struct srv_command srv_command_table[] = {
       .flags = CONN_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
       .acl = ACL_CONNECTION, .summary = "Reset the connection", .since = "6.2.0",
       .group = "connection", .complexity = "O(1)" },
+    { .name = "scan", .proc = cmd_scan, .arity = -2, .flags = CMD_READONLY, .acl = ACL_KEYSPACE,
+      .tips = "nondeterministic_output request_policy:special",
+      .summary = "Incrementally iterate the keys space", .since = "2.8.0", .group = "generic",
+      .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+      .history = scan_history, .args = scan_args },
     { .name = "select", .proc = cmd_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
       .acl = ACL_CONNECTION, .summary = "Change the selected database for the current connection",
       .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = select_args },

@@ -130,7 +130,7 @@ srv_cmd_proc cmd_command, cmd_command_count, cmd_command_info, cmd_command_docs,
 srv_cmd_proc cmd_info, cmd_config_get, cmd_config_set, cmd_config_resetstat, cmd_config_help,
     cmd_dbsize, cmd_time, cmd_shutdown;
 srv_cmd_proc cmd_xadd, cmd_xlen, cmd_xrange, cmd_xrevrange, cmd_xtrim, cmd_xdel;
-srv_cmd_proc cmd_exists, cmd_type, cmd_del, cmd_xread, cmd_keys, cmd_flushall, cmd_xsetid;
+srv_cmd_proc cmd_exists, cmd_type, cmd_del, cmd_xread, cmd_keys, cmd_flushall, cmd_xsetid, cmd_scan;
 srv_cmd_proc cmd_xinfo_stream, cmd_xinfo_groups, cmd_xinfo_consumers, cmd_xinfo_help;
 
 #endif

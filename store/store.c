@@ -131,6 +131,13 @@ static int load_key_secret(struct store *s, MDB_txn *txn)
     return rc;
 }
 
+static int put_schema(struct store *s, MDB_txn *txn)
+{
+    uint32_t v = STORE_SCHEMA_VERSION;
+    unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
+    return meta_put(txn, s->meta, META_SCHEMA, be, 4);
+}
+
 /* Reads or creates the node identity and checks the schema version, all in
  * one write transaction so a first start is atomic. */
 static int init_meta(struct store *s)
@@ -146,16 +153,14 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "by_lamport", MDB_CREATE, &s->by_lamport)) != 0 ||
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
         (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0 ||
-        (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0)
+        (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0 ||
+        (rc = mdb_dbi_open(txn, "scan", MDB_CREATE, &s->scan)) != 0)
         goto fail;
 
     MDB_val val;
     rc = meta_get(txn, s->meta, META_SCHEMA, &val);
     if (rc == MDB_NOTFOUND) {
-        uint32_t v = STORE_SCHEMA_VERSION;
-        unsigned char be[4] = { v >> 24, v >> 16, v >> 8, v };
-        if ((rc = make_node_id(s->node_id)) != 0 ||
-            (rc = meta_put(txn, s->meta, META_SCHEMA, be, 4)) != 0 ||
+        if ((rc = make_node_id(s->node_id)) != 0 || (rc = put_schema(s, txn)) != 0 ||
             (rc = meta_put(txn, s->meta, META_NODE_ID, s->node_id, STORE_NODE_ID_LEN)) != 0 ||
             (rc = load_key_secret(s, txn)) != 0 || (rc = store_log_load(s, txn)) != 0)
             goto fail;
@@ -172,6 +177,10 @@ static int init_meta(struct store *s)
     if (version > STORE_SCHEMA_VERSION) {
         rc = STORE_ERR_SCHEMA;
         goto fail;
+    }
+    if (version < 2) { /* schema 1 had no SCAN index */
+        if ((rc = store_scan_index_build(s, txn)) != 0 || (rc = put_schema(s, txn)) != 0)
+            goto fail;
     }
     if ((rc = meta_get(txn, s->meta, META_NODE_ID, &val)) != 0)
         goto fail;

@@ -38,7 +38,7 @@ enum store_durability {
     STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
 
 /* A stream entry ID, <ms>-<seq>. */
@@ -197,11 +197,18 @@ int store_del(struct store *s, struct store_bytes key);
 int store_xsetid(struct store *s, struct store_bytes key, struct store_id id, long long entries_added,
                  struct store_id max_deleted);
 
-/* Calls fn with every key name, in LMDB order (short names, then long
- * ones). The name is valid during the call only. fn returns nonzero to
- * stop. Returns 0 or an error code. */
+/* Calls fn with every key name, in creation order (as SCAN). The name is
+ * valid during the call only. fn returns nonzero to stop. Returns 0 or an
+ * error code. */
 typedef int (*store_key_fn)(void *ctx, struct store_bytes key);
 int store_keys(struct store *s, store_key_fn fn, void *ctx);
+
+/* SCAN: calls fn with up to count keys from cursor on (0 starts), in the
+ * order keys were created, and sets *next to the cursor that continues
+ * (0 when the scan is complete). A key that exists for the whole scan is
+ * returned exactly once, whatever is deleted or added meanwhile. Returns 0
+ * or an error code. */
+int store_scan(struct store *s, uint64_t cursor, uint64_t count, store_key_fn fn, void *ctx, uint64_t *next);
 
 /* Removes every key and its entries (FLUSHALL); the event log stays, as
  * events are immutable. Inside a write command. Returns 0 or a code. */

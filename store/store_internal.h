@@ -22,7 +22,7 @@
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries, nodes;
+    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries, nodes, scan;
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
@@ -78,6 +78,9 @@ static inline uint32_t be32_get(const unsigned char *p)
 
 /* The internal number of a key (stream.c): 0, MDB_NOTFOUND, or a code. */
 int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum);
+
+/* Fills the SCAN index from `keys` (opening a schema-1 store). */
+int store_scan_index_build(struct store *s, MDB_txn *txn);
 
 /* Event log (log.c). */
 int store_log_load(struct store *s, MDB_txn *txn);

@@ -125,6 +125,38 @@ static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
     return 0;
 }
 
+/* scan: be64 keynum -> the key's LMDB key in `keys`. Keynums only grow,
+ * so a SCAN cursor (the next keynum to visit) survives any deletion. */
+static int scan_index_put(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t keynum)
+{
+    unsigned char buf[STORE_KEY_LMDB_MAX], kb[8];
+    be64_put(kb, keynum);
+    MDB_val k = { 8, kb }, v = key_val(s, key, buf);
+    return mdb_put(txn, s->scan, &k, &v, 0);
+}
+
+int store_scan_index_build(struct store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->keys, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct keyrec r;
+        MDB_val rec = { KEYREC_SIZE, v.mv_data };
+        unsigned char kb[8];
+        if (v.mv_size < KEYREC_SIZE || (rc = keyrec_decode(&rec, &r)) != 0)
+            break;
+        be64_put(kb, r.keynum);
+        MDB_val ik = { 8, kb };
+        if ((rc = mdb_put(txn, s->scan, &ik, &k, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static void entry_key(unsigned char *p, uint64_t keynum, struct store_id id)
 {
     be64_put(p, keynum);
@@ -173,8 +205,8 @@ static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struc
 static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *req, struct store_id *out)
 {
     struct keyrec r;
-    int rc = key_get(s, txn, req->key, &r);
-    if (rc == MDB_NOTFOUND) {
+    int rc = key_get(s, txn, req->key, &r), created = rc == MDB_NOTFOUND;
+    if (created) {
         if (req->nomkstream)
             return STORE_ERR_NOKEY;
         rc = key_create(s, txn, &r);
@@ -204,7 +236,8 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     r.length++;
     r.entries_added++;
     r.last_id = id;
-    if ((rc = trim_key(s, txn, &r, &req->trim, &trimmed)) != 0 || (rc = key_put(s, txn, req->key, &r)) != 0)
+    if ((rc = trim_key(s, txn, &r, &req->trim, &trimmed)) != 0 || (rc = key_put(s, txn, req->key, &r)) != 0 ||
+        (created && (rc = scan_index_put(s, txn, req->key, r.keynum)) != 0))
         return rc;
     *out = id;
     return 0;
@@ -473,13 +506,31 @@ int store_del(struct store *s, struct store_bytes key)
     if (rc == 0) {
         unsigned char buf[STORE_KEY_LMDB_MAX];
         MDB_val k = key_val(s, key, buf);
-        rc = mdb_del(txn, s->keys, &k, NULL);
+        unsigned char kb[8];
+        be64_put(kb, r.keynum);
+        MDB_val ik = { 8, kb };
+        if ((rc = mdb_del(txn, s->keys, &k, NULL)) == 0)
+            rc = mdb_del(txn, s->scan, &ik, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
     }
     rc = store_rc(s, rc);
     return rc == 0 ? 1 : (rc > 0 ? -rc : rc);
 }
 
-int store_keys(struct store *s, store_key_fn fn, void *ctx)
+/* The name of the key stored as k -> v in `keys`. */
+static int key_name(const MDB_val *k, const MDB_val *v, struct store_bytes *name)
+{
+    const char *p = k->mv_data;
+    if (k->mv_size < 1 || v->mv_size < KEYREC_SIZE)
+        return STORE_ERR_CORRUPT;
+    *name = (struct store_bytes){ p + 1, k->mv_size - 1 };
+    if (p[0] == 'h') /* a long name is kept after the record */
+        *name = (struct store_bytes){ (const char *)v->mv_data + KEYREC_SIZE, v->mv_size - KEYREC_SIZE };
+    return 0;
+}
+
+int store_scan(struct store *s, uint64_t cursor, uint64_t count, store_key_fn fn, void *ctx, uint64_t *next)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -487,17 +538,28 @@ int store_keys(struct store *s, store_key_fn fn, void *ctx)
     int rc = store_read_txn(s, &txn, &own);
     if (rc != 0)
         return rc;
-    if ((rc = mdb_cursor_open(txn, s->keys, &cur)) == 0) {
-        MDB_val k, v;
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            const char *p = k.mv_data;
-            if (k.mv_size < 1 || v.mv_size < KEYREC_SIZE) {
+    *next = 0;
+    if ((rc = mdb_cursor_open(txn, s->scan, &cur)) == 0) {
+        unsigned char kb[8];
+        be64_put(kb, cursor);
+        MDB_val ik = { 8, kb }, lk;
+        uint64_t seen = 0;
+        for (rc = mdb_cursor_get(cur, &ik, &lk, MDB_SET_RANGE); rc == 0;
+             rc = mdb_cursor_get(cur, &ik, &lk, MDB_NEXT)) {
+            if (ik.mv_size != 8) {
                 rc = STORE_ERR_CORRUPT;
                 break;
             }
-            struct store_bytes name = { p + 1, k.mv_size - 1 };
-            if (p[0] == 'h') /* a long name is kept after the record */
-                name = (struct store_bytes){ (const char *)v.mv_data + KEYREC_SIZE, v.mv_size - KEYREC_SIZE };
+            uint64_t keynum = be64_get(ik.mv_data);
+            if (seen == count) {
+                *next = keynum; /* never 0: keynums start at 1 */
+                break;
+            }
+            seen++;
+            MDB_val v;
+            struct store_bytes name;
+            if ((rc = mdb_get(txn, s->keys, &lk, &v)) != 0 || (rc = key_name(&lk, &v, &name)) != 0)
+                break;
             if (fn(ctx, name) != 0)
                 break;
         }
@@ -508,12 +570,19 @@ int store_keys(struct store *s, store_key_fn fn, void *ctx)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+int store_keys(struct store *s, store_key_fn fn, void *ctx)
+{
+    uint64_t next;
+    return store_scan(s, 0, UINT64_MAX, fn, ctx, &next);
+}
+
 int store_flush(struct store *s)
 {
     MDB_txn *txn = store_txn(s);
     int rc = txn == NULL ? EINVAL : 0;
     if (rc == 0 && (rc = mdb_drop(txn, s->keys, 0)) == 0 && (rc = mdb_drop(txn, s->entries, 0)) == 0)
-        rc = mdb_drop(txn, s->nodes, 0);
+        if ((rc = mdb_drop(txn, s->nodes, 0)) == 0)
+            rc = mdb_drop(txn, s->scan, 0);
     return store_rc(s, rc);
 }
 

@@ -60,19 +60,23 @@ int store_sync(struct store *s)
     return rc == ENOSPC ? STORE_ERR_FULL : rc;
 }
 
-/* Doubles the map while it is more than half used. Only possible with no
- * transaction open, i.e. at the start of a turn: growing there means a
- * turn's own writes and commit never run out of map (on 64-bit systems the
- * 1 TiB map makes this moot; 32-bit ones start small). */
+/* Doubles the map while it is more than half used or has less than
+ * GROW_HEADROOM free (a turn that touches every sub-database copies a page
+ * of each). Only possible with no transaction open, i.e. at the start of a
+ * turn: growing there means a turn's own writes and commit never run out of
+ * map (on 64-bit systems the 1 TiB map makes this moot; 32-bit ones start
+ * small). */
+#define GROW_HEADROOM (1u << 20)
+
 static int grow_ahead(struct store *s)
 {
     uint64_t used, map;
     int rc = store_usage(s, &used, &map);
     if (rc != 0)
         return rc;
-    if (used <= map / 2)
+    if (used <= map / 2 && map - used >= GROW_HEADROOM)
         return 0;
-    while (used > map / 2 && map * 2 > map)
+    while ((used > map / 2 || map - used < GROW_HEADROOM) && map * 2 > map)
         map *= 2;
     return mdb_env_set_mapsize(s->env, (size_t)map);
 }

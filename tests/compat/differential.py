@@ -489,6 +489,9 @@ def run_case(port, steps, proto, setup=None, setup_label="(setup)", label=Step.l
             lines.append("<<< " + shown(mask_hello(r) if isinstance(r, bytes) else r))
         for st in ([setup] if setup else []) + list(steps):
             lines.append(">>> " + (setup_label if st is setup else label(st)))
+            if hasattr(st, "run"):  # a step that talks to the server itself
+                lines.append("<<< " + st.run(c))
+                continue
             err = c.send(st.data())
             if err:
                 lines.append("<<< " + err)

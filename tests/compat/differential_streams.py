@@ -92,6 +92,32 @@ def head_tail(key):
             S("XREVRANGE", key, "+", "-", "COUNT", "2"), S("XINFO", "STREAM", key, "FULL", "COUNT", "2")]
 
 
+class ScanAll(Step):
+    """A whole SCAN iteration with the given options: the set of keys it
+    returned (cursors are each server's own; only the keys compare). Fails
+    the transcript if the iteration does not end within `limit` calls."""
+
+    def __init__(self, *opts, limit=10000):
+        super().__init__(["SCAN", "<cursor>"] + list(opts))
+        self.opts, self.limit = list(opts), limit
+
+    def run(self, c):
+        cursor, keys, calls = b"0", set(), 0
+        while True:
+            c.send(encode(["SCAN", cursor] + self.opts))
+            r = c.reply()
+            if not isinstance(r, bytes) or r.startswith(b"-"):
+                return show(r)
+            (_, items), _ = D.parse(r)
+            cursor = items[0]
+            keys.update(items[1][1])
+            calls += 1
+            if cursor == b"0":
+                return "keys %r" % sorted(keys)
+            if calls >= self.limit:
+                return "no end after %d calls" % calls
+
+
 def ks(*keys):
     """Keyspace view: EXISTS per key, DBSIZE."""
     return [S("EXISTS", k) for k in keys] + [S("DBSIZE")]
@@ -528,6 +554,26 @@ CASES = [
         S("XDEL", "rx", *["%d-1" % i for i in range(500, 700)]), S("XINFO", "STREAM", "rx"),
         S("XTRIM", "rx", "MAXLEN", "=", "3"), S("XINFO", "STREAM", "rx", "FULL"),
         S("XTRIM", "rx", "MAXLEN", "0"), S("XINFO", "STREAM", "rx")], None),
+    ("scan", [
+        S("SCAN", "0"), S("XADD", "sc", "1-1", "f", "v"), S("SCAN", "0"), S("SCAN", "0", "TYPE", "stream"),
+        S("SCAN", "0", "TYPE", "STREAM"), S("SCAN", "0", "TYPE", "string"), S("SCAN", "0", "TYPE", "nosuchtype"),
+        S("SCAN", "0", "TYPE", b"stream\x00x"), S("SCAN", "0", "MATCH", "s*"), S("SCAN", "0", "MATCH", "x*"),
+        S("SCAN", "0", "MATCH", "*", "COUNT", "1000", "TYPE", "stream"), S("SCAN", "0", "COUNT", "0"),
+        S("SCAN", "0", "COUNT", "-1"), S("SCAN", "0", "COUNT", "x"), S("SCAN", "0", "COUNT", "9223372036854775807"),
+        S("SCAN", "0", "COUNT"), S("SCAN", "0", "MATCH"), S("SCAN", "0", "TYPE"), S("SCAN", "0", "FOO", "bar"),
+        S("SCAN", "0", "COUNT", "x", "FOO"), S("SCAN", "x", "COUNT", "0"), S("SCAN", "1x"), S("SCAN", "+"),
+        S("SCAN", "-"), S("SCAN", " 1"), S("SCAN", "18446744073709551616"), S("SCAN", "00"), S("SCAN", "-0"),
+        S("SCAN", ""), S("SCAN", b"0\x00junk"), S("SCAN"), S("DEL", "sc"), S("SCAN", "0")], None),
+    ("scan iterations", [
+        xadds("sk", ["1-1"]), R(b"".join(encode(["XADD", "scan:%d" % i, "1-1", "f", "v"]) for i in range(300)),
+                               replies=300),
+        S("XADD", b"scan:\x00bin", "1-1", "f", "v"), S("XADD", "L" * 600, "1-1", "f", "v"),
+        ScanAll(), ScanAll("COUNT", "1"), ScanAll("COUNT", "7"), ScanAll("COUNT", "1000"),
+        ScanAll("MATCH", "scan:1?"), ScanAll("MATCH", "scan:2*", "COUNT", "3"), ScanAll("MATCH", "L*"),
+        ScanAll("MATCH", b"scan:\x00*"), ScanAll("TYPE", "stream", "COUNT", "50"), ScanAll("TYPE", "hash"),
+        ScanAll("MATCH", "nomatch*", "COUNT", "5"),
+        R(b"".join(encode(["DEL", "scan:%d" % i]) for i in range(0, 300, 3)), replies=100),
+        ScanAll(), ScanAll("COUNT", "2"), S("DBSIZE")], None),
     ("pipelined mix", [R(b"".join(encode(c) for c in [
         ["XADD", "p", "1-1", "f", "v"], ["XADD", "p", "1-1", "f", "v"], ["XLEN", "p"],
         ["XADD", "p", "bad", "f", "v"], ["XRANGE", "p", "-", "+"], ["XDEL", "p", "1-1"],

@@ -444,6 +444,7 @@ struct writer {
     struct ack *acks;       /* acknowledged, in order; acks[i].n == i */
     uint32_t nacks, cap;
     atomic_uint acked;      /* nacks, for the main thread */
+    atomic_bool started;    /* connected (or failed to): the kill may come */
     char error[256];        /* an unexpected reply; empty if none */
 };
 
@@ -451,6 +452,7 @@ static void *writer_main(void *arg)
 {
     struct writer *wr = arg;
     redisContext *c = th_connect_port(wr->port);
+    atomic_store(&wr->started, true);
     if (!c) {
         snprintf(wr->error, sizeof wr->error, "writer %d: cannot connect", wr->w);
         return NULL;
@@ -648,10 +650,13 @@ static void crash_rounds(enum durability dur, const char *name)
         unsigned target = 20 + (unsigned)(rng_next() % 3000);
         long long deadline = th_now_ms() + 3000;
         for (;;) {
-            unsigned acked = 0;
-            for (int w = 0; w < WRITERS; w++)
+            unsigned acked = 0, started = 0;
+            for (int w = 0; w < WRITERS; w++) {
                 acked += atomic_load(&ws[w].acked);
-            if (acked >= target || th_now_ms() > deadline)
+                started += atomic_load(&ws[w].started);
+            }
+            /* every writer connected first, or one would meet a dead server */
+            if ((acked >= target && started == WRITERS) || th_now_ms() > deadline)
                 break;
             usleep(1000);
         }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
+
 #include "store.h"
 
 static char dir[64];
@@ -256,4 +258,97 @@ Test(streams, long_keys_sharing_a_prefix_stay_distinct_across_reopen)
             cr_assert_eq(count(names[i][j]), 1);
             free(names[i][j]);
         }
+}
+
+struct scan_seen {
+    int times[400];
+};
+
+static int scan_note(void *ctx, struct store_bytes key)
+{
+    struct scan_seen *s = ctx;
+    char name[16];
+    int i;
+    cr_assert(key.len < sizeof(name));
+    memcpy(name, key.ptr, key.len);
+    name[key.len] = '\0';
+    cr_assert_eq(sscanf(name, "s%d", &i), 1);
+    cr_assert(i >= 0 && i < 400);
+    s->times[i]++;
+    return 0;
+}
+
+static void make_keys(int from, int to)
+{
+    char name[16];
+    for (int i = from; i < to; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        cr_assert_eq(add(name, 1, 1, "v"), 0);
+    }
+    cr_assert_eq(store_turn_commit(st), 0);
+}
+
+static void del_key(int i)
+{
+    char name[16];
+    snprintf(name, sizeof(name), "s%d", i);
+    cr_assert_eq(store_cmd_begin(st), 0);
+    cr_assert_eq(store_del(st, B(name)), 1);
+    cr_assert_eq(store_cmd_end(st), 0);
+}
+
+Test(streams, scan_returns_each_surviving_key_once_whatever_is_deleted_or_added)
+{
+    make_keys(0, 200);
+    struct scan_seen seen = { { 0 } };
+    uint64_t cursor = 0;
+    int calls = 0;
+    do {
+        cr_assert_eq(store_scan(st, cursor, 7, scan_note, &seen, &cursor), 0);
+        if (++calls == 3) {
+            for (int i = 0; i < 200; i += 2)
+                del_key(i); /* half of the keys, returned ones and ones ahead */
+            make_keys(200, 260);
+        }
+        cr_assert(calls < 1000);
+    } while (cursor != 0);
+    for (int i = 1; i < 200; i += 2)
+        cr_assert_eq(seen.times[i], 1, "s%d returned %d times", i, seen.times[i]);
+    for (int i = 0; i < 260; i++)
+        cr_assert(seen.times[i] <= 1);
+    /* a cursor past the end, and an empty store, finish at once */
+    cr_assert_eq(store_scan(st, UINT64_MAX, 10, scan_note, &seen, &cursor), 0);
+    cr_assert_eq(cursor, 0);
+}
+
+Test(streams, a_schema_1_store_gets_its_scan_index_on_open)
+{
+    make_keys(0, 50);
+    store_close(st);
+    /* Make it look as written by schema 1: no scan index. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, scan;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 32), 0);
+    cr_assert_eq(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
+    cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "scan", 0, &scan), 0);
+    cr_assert_eq(mdb_drop(txn, scan, 1), 0);
+    unsigned char v1[4] = { 0, 0, 0, 1 };
+    MDB_val k = { strlen("schema_version"), "schema_version" }, v = { 4, v1 };
+    cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    cr_assert_eq(store_open(&st, dir), 0);
+    struct scan_seen seen = { { 0 } };
+    uint64_t cursor = 0;
+    do
+        cr_assert_eq(store_scan(st, cursor, 1000, scan_note, &seen, &cursor), 0);
+    while (cursor != 0);
+    for (int i = 0; i < 50; i++)
+        cr_assert_eq(seen.times[i], 1);
 }
