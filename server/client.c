@@ -85,6 +85,7 @@ void client_free(struct client *c)
 {
     struct srv *s = c->srv;
     client_unblock_free(c);
+    multi_reset(c);
     if (c->prev) c->prev->next = c->next;
     else s->clients_head = c->next;
     if (c->next) c->next->prev = c->prev;

@@ -215,5 +215,6 @@ void cmd_reset(struct client *c, int argc, const struct resp_arg *argv)
     else
         c->flags |= CLIENT_AUTHENTICATED;
     client_update_parser(c);
+    multi_reset(c);
     reply_simple(c, "RESET");
 }

@@ -268,7 +268,7 @@ void cmd_xread(struct client *c, int argc, const struct resp_arg *argv)
         if (xread_id_or_reply(c, &keys[i], &keys[nkeys + i], &ids[i]) != 0)
             goto done;
     served = xread_serve(c, nkeys, keys, ids, o.count);
-    if (served == 0 && o.block)
+    if (served == 0 && o.block && !(c->flags & CLIENT_DENY_BLOCKING))
         client_block_xread(c, nkeys, keys, ids, o.count, o.timeout_ms);
     else if (served == 0)
         reply_null_array(c);

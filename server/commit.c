@@ -12,7 +12,7 @@
 #include <time.h>
 
 
-static void note_writer(struct client *c)
+void srv_turn_note_writer(struct client *c)
 {
     if (c->flags & CLIENT_TURN_WRITER)
         return;
@@ -26,7 +26,7 @@ static void note_writer(struct client *c)
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, const struct resp_arg *argv)
 {
     struct store *st = c->srv->store;
-    note_writer(c);
+    srv_turn_note_writer(c);
     size_t mark = c->out.len;
     int rc = store_cmd_begin(st);
     if (rc == 0) {

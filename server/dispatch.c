@@ -140,13 +140,14 @@ static int arity_ok(int arity, int argc)
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
-static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+/* The checks of one request: NULL after an error reply (which, inside
+ * MULTI, also dooms the transaction), else the command to run. */
+static struct srv_cmd_entry *check_command(struct client *c, int argc, const struct resp_arg *argv)
 {
-    struct srv *s = c->srv;
-    struct srv_cmd_entry *e = srv_registry_find(&s->registry, argv[0].ptr, argv[0].len);
+    struct srv_cmd_entry *e = srv_registry_find(&c->srv->registry, argv[0].ptr, argv[0].len);
     if (e == NULL) {
         reply_unknown_command(c, argc, argv);
-        return;
+        return NULL;
     }
     if (e->nsubs && argc >= 2) {
         struct srv_cmd_entry *sub = srv_registry_find_sub(e, argv[1].ptr, argv[1].len);
@@ -157,21 +158,54 @@ static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv
                 upper[i] = (e->cmd->name[i] >= 'a' && e->cmd->name[i] <= 'z')
                                ? (char)(e->cmd->name[i] - 'a' + 'A') : e->cmd->name[i];
             reply_error_subcommand(c, argv[1].ptr, argv[1].len, upper);
-            return;
+            return NULL;
         }
         e = sub;
     }
     c->last_cmd = e;
+    const char *reject = NULL;
     if (!arity_ok(e->cmd->arity, argc) || e->cmd->proc == NULL) {
         e->stats.rejected_calls++;
         reply_error_arity(c, e->fullname);
-        return;
+        return NULL;
     }
-    if (client_auth_required(c) && !(e->cmd->flags & CMD_NO_AUTH)) {
+    if (client_auth_required(c) && !(e->cmd->flags & CMD_NO_AUTH))
+        reject = "-NOAUTH Authentication required.";
+    else if ((c->flags & CLIENT_MULTI) && (e->cmd->flags & CMD_NO_MULTI))
+        reject = "Command not allowed inside a transaction";
+    if (reject != NULL) {
         e->stats.rejected_calls++;
-        reply_error(c, "-NOAUTH Authentication required.");
+        reply_error(c, reject);
+        return NULL;
+    }
+    return e;
+}
+
+/* Commands that run at once inside MULTI instead of being queued. */
+static int runs_in_multi(const struct srv_command *cmd)
+{
+    return cmd->proc == cmd_exec || cmd->proc == cmd_discard || cmd->proc == cmd_multi ||
+           cmd->proc == cmd_watch || cmd->proc == cmd_quit || cmd->proc == cmd_reset;
+}
+
+static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+{
+    struct srv_cmd_entry *e = check_command(c, argc, argv);
+    if (e == NULL) {
+        c->multi.dirty |= (c->flags & CLIENT_MULTI) != 0;
         return;
     }
+    if ((c->flags & CLIENT_MULTI) && !runs_in_multi(e->parent ? e->parent : e->cmd))
+        multi_queue(c, e, argc, argv);
+    else
+        srv_call(c, e, argc, argv, clock_us);
+}
+
+void srv_call(struct client *c, struct srv_cmd_entry *e, int argc, const struct resp_arg *argv,
+              int64_t *clock_us)
+{
+    struct srv *s = c->srv;
+    c->last_cmd = e;
     uint64_t errors_before = s->stats.error_replies;
     int64_t start = *clock_us;
     if (e->cmd->flags & CMD_WRITE)

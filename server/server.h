@@ -122,7 +122,19 @@ enum {
     CLIENT_READ_PAUSED = 1 << 5,       /* not reading (shutdown) */
     CLIENT_TURN_WRITER = 1 << 6,       /* on srv->turn_writers */
     CLIENT_BLOCKED = 1 << 7,           /* waiting in XREAD BLOCK: input held */
+    CLIENT_MULTI = 1 << 8,             /* between MULTI and EXEC: commands are queued */
+    CLIENT_DENY_BLOCKING = 1 << 9,     /* inside EXEC: blocking commands answer at once */
 };
+
+/* MULTI's queue (multi.c). */
+struct multi_cmd;
+struct multi_state {
+    struct multi_cmd *cmds;
+    int n, cap;
+    int dirty;  /* a command was rejected while queueing: EXEC answers EXECABORT */
+    int writes; /* a queued command writes */
+};
+struct watched_key;
 
 struct client {
     struct srv *srv;
@@ -148,6 +160,9 @@ struct client {
     struct client *prev_blocked, *next_blocked;
     size_t turn_mark;         /* out.len before this turn's first write */
     int turn_replies;         /* replies written since turn_mark */
+    struct multi_state multi; /* MULTI queue (CLIENT_MULTI) */
+    struct watched_key *watched; /* WATCH: keys and their state when watched */
+    int nwatched;
 };
 
 /* ---- server.c: lifecycle and the loop ---- */
@@ -205,8 +220,21 @@ struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, 
  * ran it is advanced to when it ended, so a batch of requests needs one
  * clock read per command. */
 void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us);
+/* Calls a command that passed the checks, with its statistics (dispatch,
+ * and EXEC for each queued command). */
+void srv_call(struct client *c, struct srv_cmd_entry *e, int argc, const struct resp_arg *argv,
+              int64_t *clock_us);
+
+/* ---- multi.c: MULTI/EXEC/WATCH ---- */
+/* Queues a checked command of a client in MULTI and answers +QUEUED. */
+void multi_queue(struct client *c, struct srv_cmd_entry *e, int argc, const struct resp_arg *argv);
+/* Leaves MULTI and forgets watched keys (DISCARD, RESET, disconnect). */
+void multi_reset(struct client *c);
 
 /* ---- commit.c: group commit ---- */
+/* Makes c's replies from now on wait for the turn's commit (and become
+ * its error if it fails). */
+void srv_turn_note_writer(struct client *c);
 /* Runs a write command inside the turn's store transaction. */
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc,
                     const struct resp_arg *argv);

@@ -221,6 +221,7 @@ struct store_key_info {
     struct store_id max_deleted_id;
     uint64_t entries_added;
     struct store_id first_id;         /* 0-0 when empty */
+    uint64_t incarnation;             /* changes when the key is deleted and made again */
 };
 /* Returns 0 with *info, STORE_ERR_NOKEY, or an error code. */
 int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info);

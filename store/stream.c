@@ -486,7 +486,7 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
     if (rc == 0) {
         *info = (struct store_key_info){ .length = r.length, .last_id = r.last_id,
                                          .max_deleted_id = r.max_deleted,
-                                         .entries_added = r.entries_added };
+                                         .entries_added = r.entries_added, .incarnation = r.keynum };
         rc = first_entry(s, txn, r.keynum, &info->first_id);
     }
     if (own)

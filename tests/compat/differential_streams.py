@@ -118,6 +118,25 @@ class ScanAll(Step):
                 return "no end after %d calls" % calls
 
 
+class Other(Step):
+    """A command sent on a second connection (another client), its reply
+    shown in the transcript."""
+
+    def __init__(self, *args):
+        super().__init__(list(args))
+
+    def label(self):
+        return "(other client) " + Step.label(self)
+
+    def run(self, c):
+        other = D.Conn(c.sock.getpeername()[1])
+        try:
+            other.send(self.data())
+            return show(other.reply())
+        finally:
+            other.close()
+
+
 def ks(*keys):
     """Keyspace view: EXISTS per key, DBSIZE."""
     return [S("EXISTS", k) for k in keys] + [S("DBSIZE")]
@@ -574,6 +593,41 @@ CASES = [
         ScanAll("MATCH", "nomatch*", "COUNT", "5"),
         R(b"".join(encode(["DEL", "scan:%d" % i]) for i in range(0, 300, 3)), replies=100),
         ScanAll(), ScanAll("COUNT", "2"), S("DBSIZE")], None),
+    ("multi exec discard", [
+        S("EXEC"), S("DISCARD"), S("MULTI"), S("MULTI"), S("XADD", "mx", "1-1", "f", "v"),
+        S("XADD", "mx", "0-0", "f", "v"), S("XADD", "mx", "1-1", "f", "v"), S("XLEN", "mx"), S("PING"),
+        S("XRANGE", "mx", "-", "+"), S("EXEC"), S("XLEN", "mx"),
+        S("MULTI"), S("NOSUCH"), S("XADD", "mx", "2-2", "f", "v"), S("EXEC"), S("XLEN", "mx"),
+        S("MULTI"), S("XLEN"), S("EXEC"), S("MULTI"), S("XINFO", "NOPE"), S("EXEC"),
+        S("MULTI"), S("XADD", "mx", "3-3", "f", "v"), S("DISCARD"), S("XLEN", "mx"), S("EXEC"),
+        S("MULTI"), S("SHUTDOWN"), S("EXEC"), S("MULTI"), S("EXEC"),
+        S("MULTI"), S("XREAD", "BLOCK", "0", "STREAMS", "mx", "$"), S("XREAD", "BLOCK", "10", "STREAMS", "mx", "0"),
+        S("XREAD", "STREAMS", "mx", "9-9"), S("EXEC"),
+        S("MULTI"), S("XADD", "mx", "5-5", "a", "b"), S("XDEL", "mx", "1-1"), S("XTRIM", "mx", "MAXLEN", "1"),
+        S("XINFO", "STREAM", "mx"), S("DEL", "mx2"), S("XSETID", "mx", "9-9"), S("EXISTS", "mx"), S("EXEC"),
+        S("MULTI"), S("XADD", "mx", "*", "f"), S("XADD", "mx", "bad", "f", "v"), S("EXEC"),
+        S("MULTI"), S("RESET"), S("EXEC"), S("MULTI"), S("UNWATCH"), S("EXEC")] + state("mx"), None),
+    ("watch", [
+        S("WATCH"), S("WATCH", "wa", "wb"), S("MULTI"), S("WATCH", "wa"), S("XADD", "wa", "1-1", "f", "v"),
+        S("EXEC"), S("XLEN", "wa"),
+        S("WATCH", "wa"), Other("XADD", "wa", "2-2", "f", "v"), S("MULTI"), S("XADD", "wa", "3-3", "f", "v"),
+        S("EXEC"), S("XLEN", "wa"),
+        S("WATCH", "wa"), Other("XADD", "wb", "1-1", "f", "v"), S("MULTI"), S("XADD", "wa", "3-3", "f", "v"),
+        S("EXEC"), S("XLEN", "wa"),
+        S("WATCH", "wa"), S("XDEL", "wa", "1-1"), S("MULTI"), S("XLEN", "wa"), S("EXEC"),
+        S("WATCH", "wa"), S("XDEL", "wa", "77-7"), S("MULTI"), S("XLEN", "wa"), S("EXEC"),
+        S("WATCH", "wa"), S("XTRIM", "wa", "MAXLEN", "100"), S("MULTI"), S("XLEN", "wa"), S("EXEC"),
+        S("WATCH", "wa"), S("XTRIM", "wa", "MAXLEN", "1"), S("MULTI"), S("XLEN", "wa"), S("EXEC"),
+        S("WATCH", "wa", "wa"), Other("DEL", "wa"), Other("XADD", "wa", "3-3", "f", "v"), S("MULTI"),
+        S("XLEN", "wa"), S("EXEC"),
+        S("WATCH", "wc"), S("MULTI"), S("XADD", "wc", "1-1", "f", "v"), S("EXEC"),
+        S("WATCH", "wc"), Other("FLUSHALL"), S("MULTI"), S("PING"), S("EXEC"),
+        S("WATCH", "wd"), Other("FLUSHALL"), S("MULTI"), S("PING"), S("EXEC"),
+        S("WATCH", "we"), Other("XADD", "we", "1-1", "f", "v"), S("UNWATCH"), S("MULTI"), S("PING"), S("EXEC"),
+        S("WATCH", "we"), Other("XADD", "we", "2-2", "f", "v"), S("MULTI"), S("DISCARD"), S("MULTI"),
+        S("PING"), S("EXEC"),
+        S("WATCH", "we"), Other("XADD", "we", "3-3", "f", "v"), S("RESET"), S("MULTI"), S("PING"), S("EXEC"),
+        S("WATCH", "we"), Other("XADD", "we", "4-4", "f", "v"), S("EXEC")], None),
     ("pipelined mix", [R(b"".join(encode(c) for c in [
         ["XADD", "p", "1-1", "f", "v"], ["XADD", "p", "1-1", "f", "v"], ["XLEN", "p"],
         ["XADD", "p", "bad", "f", "v"], ["XRANGE", "p", "-", "+"], ["XDEL", "p", "1-1"],
@@ -593,6 +647,8 @@ def case_keys(cases):
         if not args:
             return
         cmd = b(args[0]).upper()
+        if cmd == b"WATCH":
+            keys.update(b(k) for k in args[1:])
         if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE", b"XSETID") and len(args) > 1:
             keys.add(b(args[1]))
         elif cmd == b"XREAD" and b"STREAMS" in [b(a).upper() for a in args]:

@@ -37,6 +37,39 @@ class RedisPyCompat(unittest.TestCase):
         self.assertEqual(r.dbsize(), 0)
         self.assertEqual(r.keys(), [])
 
+    def test_transaction_pipeline_and_watch(self):
+        r = self.r
+        r.delete("tx:a", "tx:b")
+        pipe = r.pipeline(transaction=True)
+        pipe.xadd("tx:a", {"f": "1"}, id="1-1").xadd("tx:b", {"f": "1"}, id="1-1").xlen("tx:a")
+        self.assertEqual(pipe.execute(), [b"1-1", b"1-1", 1])
+        # a runtime error inside EXEC is that command's result, the others run
+        pipe = r.pipeline(transaction=True)
+        pipe.xadd("tx:a", {"f": "2"}, id="1-1").xadd("tx:a", {"f": "2"}, id="2-2")
+        res = pipe.execute(raise_on_error=False)
+        self.assertIsInstance(res[0], redis.ResponseError)
+        self.assertEqual(res[1], b"2-2")
+        # optimistic locking: redis-py's transaction() retries on WATCH conflicts
+        other = client()
+        calls = []
+
+        def add_next(p):
+            last = p.xrevrange("tx:b", count=1)[0][0].decode()
+            if not calls:
+                other.xadd("tx:b", {"f": "x"}, id="5-5")  # a concurrent write: EXEC must fail once
+            calls.append(last)
+            p.multi()
+            ms = int(last.split("-")[0]) + 1
+            p.xadd("tx:b", {"f": "next"}, id="%d-0" % ms)
+
+        res = r.transaction(add_next, "tx:b")
+        other.close()
+        self.assertEqual(calls, ["1-1", "5-5"])
+        self.assertEqual(res, [b"6-0"])
+        self.assertEqual([e[0] for e in r.xrange("tx:b")], [b"1-1", b"5-5", b"6-0"])
+        with self.assertRaises(redis.exceptions.ResponseError):
+            r.execute_command("EXEC")
+
     def test_info_persistence_reports_commits_and_the_log(self):
         if "swarmlog_version" not in self.r.info("server"):
             self.skipTest("swarmlog's own INFO fields")

@@ -103,3 +103,22 @@ test('quit closes cleanly', T, async () => {
   assert.equal(await r.ping(), 'PONG');
   assert.equal(await r.quit(), 'OK');
 });
+
+test('multi/exec with stream commands, and watch', T, async () => {
+  const r = new Redis(opts);
+  const other = new Redis(opts);
+  try {
+    await r.del('io:tx');
+    const res = await r.multi().xadd('io:tx', '1-1', 'f', 'v').xadd('io:tx', '1-1', 'f', 'v').xlen('io:tx').exec();
+    assert.deepEqual(res[0], [null, '1-1']);
+    assert.match(String(res[1][0]), /equal or smaller/);
+    assert.deepEqual(res[2], [null, 1]);
+    await r.watch('io:tx');
+    await other.xadd('io:tx', '2-2', 'f', 'v');
+    assert.equal(await r.multi().xadd('io:tx', '3-3', 'f', 'v').exec(), null);
+    assert.equal(await r.xlen('io:tx'), 2);
+  } finally {
+    r.disconnect();
+    other.disconnect();
+  }
+});

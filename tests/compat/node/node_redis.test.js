@@ -101,3 +101,16 @@ test('quit closes cleanly', T, async () => {
   assert.equal(await c.ping(), 'PONG');
   await c.close();
 });
+
+for (const resp of [2, 3]) {
+  test(`RESP${resp}: multi/exec with stream commands`, T, async () => {
+    const c = await connect({ RESP: resp });
+    try {
+      await c.del('nr:tx');
+      const res = await c.multi().xAdd('nr:tx', '1-1', { f: 'v' }).xLen('nr:tx').exec();
+      assert.deepEqual(res, ['1-1', 1]);
+    } finally {
+      c.destroy();
+    }
+  });
+}
