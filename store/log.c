@@ -20,7 +20,6 @@
 #define RECORD_VERSION 1
 #define RECORD_FIXED (2 + 8 * 4)
 
-static const char META_LAMPORT[] = "lamport";
 
 static size_t varint_put(unsigned char *p, uint64_t v)
 {
@@ -54,25 +53,45 @@ static void own_stream_name(const struct store *s, char *buf, size_t len)
 }
 
 /* Creates the node's own stream record (stream# = number of streams so
- * far, next offset 0). Needs a write transaction. */
+ * far). Needs a write transaction. */
 static int create_own_stream(struct store *s, MDB_txn *txn, MDB_val *name)
 {
     MDB_stat st;
     int rc = mdb_stat(txn, s->stream_nums, &st);
     if (rc != 0)
         return rc;
-    unsigned char num[4], rec[12];
+    unsigned char num[4];
     be32_put(num, (uint32_t)st.ms_entries);
-    memcpy(rec, num, 4);
-    be64_put(rec + 4, 0);
-    MDB_val k = { 4, num }, v = { 12, rec };
+    MDB_val k = { 4, num };
     if ((rc = mdb_put(txn, s->stream_nums, &k, name, MDB_NOOVERWRITE)) != 0)
         return rc;
-    v.mv_size = 12;
-    v.mv_data = rec;
-    return mdb_put(txn, s->streams, name, &v, MDB_NOOVERWRITE);
+    return mdb_put(txn, s->streams, name, &k, MDB_NOOVERWRITE);
 }
 
+/* The last event of a stream: 1 with its offset and lamport, 0 if the
+ * stream has none, or a negative / LMDB error code. */
+static int stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_t *offset, uint64_t *lamport)
+{
+    unsigned char key[12];
+    be32_put(key, stream + 1);
+    memset(key + 4, 0, 8);
+    MDB_val k = { 12, key }, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != 12 || be32_get(k.mv_data) != stream)))
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size < RECORD_FIXED)
+        return STORE_ERR_CORRUPT;
+    *offset = be64_get((const unsigned char *)k.mv_data + 4);
+    *lamport = be64_get((const unsigned char *)v.mv_data + 2);
+    return 1;
+}
+
+/* The stream heads are not stored: the next offset of the node's stream
+ * follows its last event, and the clock is the highest lamport of any
+ * stream's last event (within a stream, lamports grow with offsets). */
 int store_log_load(struct store *s, MDB_txn *txn)
 {
     char name[STORE_NODE_ID_LEN + 8];
@@ -85,22 +104,60 @@ int store_log_load(struct store *s, MDB_txn *txn)
     } else if (rc != 0) {
         return rc;
     }
-    if (v.mv_size != 12)
+    if (v.mv_size != 4)
         return STORE_ERR_CORRUPT;
     s->own_stream = be32_get(v.mv_data);
-    s->next_offset = be64_get((const unsigned char *)v.mv_data + 4);
-    MDB_val lk = { sizeof(META_LAMPORT) - 1, (void *)META_LAMPORT };
-    rc = mdb_get(txn, s->meta, &lk, &v);
-    if (rc == MDB_NOTFOUND) {
-        s->lamport = 0;
-        return 0;
+    s->next_offset = 0;
+    s->lamport = 0;
+    MDB_stat st;
+    MDB_cursor *cur;
+    if ((rc = mdb_stat(txn, s->stream_nums, &st)) != 0 || (rc = mdb_cursor_open(txn, s->events, &cur)) != 0)
+        return rc;
+    for (uint32_t i = 0; i < st.ms_entries && rc >= 0; i++) {
+        uint64_t off = 0, lamport = 0;
+        rc = stream_last(s, cur, i, &off, &lamport);
+        if (rc == 1 && lamport > s->lamport)
+            s->lamport = lamport;
+        if (rc == 1 && i == s->own_stream)
+            s->next_offset = off + 1;
     }
+    mdb_cursor_close(cur);
+    return rc < 0 || rc > 1 ? rc : 0;
+}
+
+int store_log_upgrade(struct store *s, MDB_txn *txn)
+{
+    /* schema < 3: heads were stored (streams: stream# | next offset; meta
+     * "lamport") and a by_lamport index was kept */
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, s->streams, &cur);
     if (rc != 0)
         return rc;
-    if (v.mv_size != 8)
-        return STORE_ERR_CORRUPT;
-    s->lamport = be64_get(v.mv_data);
-    return 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size == 4)
+            continue;
+        if (v.mv_size != 12) {
+            rc = STORE_ERR_CORRUPT;
+            break;
+        }
+        unsigned char num[4];
+        memcpy(num, v.mv_data, 4);
+        MDB_val nv = { 4, num };
+        if ((rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    MDB_dbi old;
+    MDB_val lk = { 7, "lamport" };
+    if ((rc = mdb_del(txn, s->meta, &lk, NULL)) != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    rc = mdb_dbi_open(txn, "by_lamport", 0, &old);
+    if (rc == 0)
+        rc = mdb_drop(txn, old, 1);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static size_t varint_len(uint64_t v)
@@ -147,25 +204,10 @@ static size_t record_encode(unsigned char *p, const struct store_event_in *ev, u
     return n;
 }
 
-/* Persists the stream head and the clock in the same transaction. */
-static int log_save_head(struct store *s, MDB_txn *txn)
-{
-    char name[STORE_NODE_ID_LEN + 8];
-    own_stream_name(s, name, sizeof(name));
-    unsigned char rec[12], lam[8];
-    be32_put(rec, s->own_stream);
-    be64_put(rec + 4, s->next_offset);
-    be64_put(lam, s->lamport);
-    MDB_val k = { strlen(name), name }, v = { 12, rec };
-    MDB_val lk = { sizeof(META_LAMPORT) - 1, (void *)META_LAMPORT }, lv = { 8, lam };
-    int rc = mdb_put(txn, s->streams, &k, &v, 0);
-    return rc ? rc : mdb_put(txn, s->meta, &lk, &lv, 0);
-}
-
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
                      uint32_t *stream, uint64_t *offset)
 {
-    unsigned char key[12], lkey[20];
+    unsigned char key[12];
     uint64_t off = s->next_offset, lamport = s->lamport + 1;
     MDB_val k = { 12, key }, v = { record_size(ev), NULL };
     be32_put(key, s->own_stream);
@@ -175,16 +217,8 @@ int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in 
     if (rc != 0)
         return rc;
     record_encode(v.mv_data, ev, lamport);
-    be64_put(lkey, lamport);
-    be32_put(lkey + 8, s->own_stream);
-    be64_put(lkey + 12, off);
-    MDB_val lk = { 20, lkey }, empty = { 0, NULL };
-    if ((rc = mdb_put(txn, s->by_lamport, &lk, &empty, MDB_NOOVERWRITE)) != 0)
-        return rc;
     s->next_offset = off + 1;
     s->lamport = lamport;
-    if ((rc = log_save_head(s, txn)) != 0)
-        return rc;
     *stream = s->own_stream;
     *offset = off;
     return 0;

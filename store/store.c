@@ -150,7 +150,6 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &s->streams)) != 0 ||
         (rc = mdb_dbi_open(txn, "stream_nums", MDB_CREATE, &s->stream_nums)) != 0 ||
         (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
-        (rc = mdb_dbi_open(txn, "by_lamport", MDB_CREATE, &s->by_lamport)) != 0 ||
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
         (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0 ||
         (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0 ||
@@ -178,10 +177,10 @@ static int init_meta(struct store *s)
         rc = STORE_ERR_SCHEMA;
         goto fail;
     }
-    if (version < 2) { /* schema 1 had no SCAN index */
-        if ((rc = store_scan_index_build(s, txn)) != 0 || (rc = put_schema(s, txn)) != 0)
-            goto fail;
-    }
+    if ((version < 2 && (rc = store_scan_index_build(s, txn)) != 0) || /* 1: no SCAN index */
+        (version < 3 && (rc = store_log_upgrade(s, txn)) != 0) ||          /* 2: stored heads */
+        (version < STORE_SCHEMA_VERSION && (rc = put_schema(s, txn)) != 0))
+        goto fail;
     if ((rc = meta_get(txn, s->meta, META_NODE_ID, &val)) != 0)
         goto fail;
     if (val.mv_size != STORE_NODE_ID_LEN) {

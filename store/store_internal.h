@@ -22,7 +22,7 @@
 
 struct store {
     MDB_env *env;
-    MDB_dbi meta, streams, stream_nums, events, by_lamport, keys, entries, nodes, scan;
+    MDB_dbi meta, streams, stream_nums, events, keys, entries, nodes, scan;
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
@@ -84,6 +84,8 @@ int store_scan_index_build(struct store *s, MDB_txn *txn);
 
 /* Event log (log.c). */
 int store_log_load(struct store *s, MDB_txn *txn);
+/* Brings the log's tables of a schema < 3 store to schema 3. */
+int store_log_upgrade(struct store *s, MDB_txn *txn);
 /* Appends an event of the node's own stream. *offset receives its offset. */
 struct store_event_in {
     struct store_bytes key;

@@ -352,3 +352,65 @@ Test(streams, a_schema_1_store_gets_its_scan_index_on_open)
     for (int i = 0; i < 50; i++)
         cr_assert_eq(seen.times[i], 1);
 }
+
+Test(streams, a_schema_2_store_drops_its_stored_heads_and_lamport_index_on_open)
+{
+    make_keys(0, 50);
+    uint64_t off, lam;
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, 50);
+    store_close(st);
+    /* Rewrite it as schema 2 had it: heads stored (deliberately stale, to
+     * show they are not trusted), a by_lamport index. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, streams, bylam;
+    MDB_cursor *cur;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 32), 0);
+    cr_assert_eq(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
+    cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "streams", 0, &streams), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "by_lamport", MDB_CREATE, &bylam), 0);
+    cr_assert_eq(mdb_cursor_open(txn, streams, &cur), 0);
+    MDB_val k, v;
+    cr_assert_eq(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
+    unsigned char rec[12] = { 0 };
+    memcpy(rec, v.mv_data, 4);
+    rec[11] = 7; /* next offset 7 */
+    MDB_val nv = { 12, rec };
+    cr_assert_eq(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+    mdb_cursor_close(cur);
+    unsigned char lam3[8] = { 0, 0, 0, 0, 0, 0, 0, 3 }, v2[4] = { 0, 0, 0, 2 }, row[20] = { 0 };
+    MDB_val lk = { 7, "lamport" }, lv = { 8, lam3 }, sk = { strlen("schema_version"), "schema_version" },
+            sv = { 4, v2 }, rk = { 20, row }, empty = { 0, NULL };
+    cr_assert_eq(mdb_put(txn, meta, &lk, &lv, 0), 0);
+    cr_assert_eq(mdb_put(txn, meta, &sk, &sv, 0), 0);
+    cr_assert_eq(mdb_put(txn, bylam, &rk, &empty, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    cr_assert_eq(store_open(&st, dir), 0);
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, 50, "the next offset follows the last event, not the stale head");
+    cr_assert_eq(lam, 50);
+    make_keys(50, 51);
+    store_log_head(st, &off, &lam);
+    cr_assert_eq(off, 51);
+    cr_assert_eq(lam, 51);
+    store_close(st);
+    cr_assert_eq(mdb_env_create(&env), 0);
+    cr_assert_eq(mdb_env_set_maxdbs(env, 32), 0);
+    cr_assert_eq(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "by_lamport", 0, &bylam), MDB_NOTFOUND, "by_lamport is gone");
+    cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    cr_assert_eq(mdb_get(txn, meta, &lk, &lv), MDB_NOTFOUND, "the stored clock is gone");
+    cr_assert_eq(mdb_get(txn, meta, &sk, &sv), 0);
+    cr_assert_eq(((unsigned char *)sv.mv_data)[3], 3);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    cr_assert_eq(store_open(&st, dir), 0);
+}
