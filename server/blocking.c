@@ -20,6 +20,10 @@ struct blocked_read {
     char *bytes;
     long long count;
     struct event *timer;      /* NULL when blocking forever */
+    /* XREADGROUP: group and consumer (copies), NOACK */
+    int group_mode, noack;
+    char *group, *consumer;
+    size_t group_len, consumer_len;
 };
 
 static const struct store_id ID_MAX = { UINT64_MAX, UINT64_MAX };
@@ -63,6 +67,13 @@ int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const 
     return 1;
 }
 
+static int last_id_of(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    (void)f, (void)n;
+    *(struct store_id *)ctx = id;
+    return 1;
+}
+
 static void unlink_blocked(struct client *c)
 {
     struct srv *s = c->srv;
@@ -84,6 +95,8 @@ void client_unblock_free(struct client *c)
     free(b->bytes);
     free(b->keys);
     free(b->ids);
+    free(b->group);
+    free(b->consumer);
     free(b);
     c->blocked = NULL;
     c->flags &= ~CLIENT_BLOCKED;
@@ -125,11 +138,14 @@ static struct blocked_read *blocked_copy(int nkeys, const struct resp_arg *keys,
         memcpy(p, keys[i].ptr, keys[i].len);
         b->keys[i] = (struct resp_arg){ p, keys[i].len };
         p += keys[i].len;
-        b->ids[i] = ids[i];
+        if (ids != NULL)
+            b->ids[i] = ids[i];
     }
     b->nkeys = nkeys;
     return b;
 }
+
+static int block_start(struct client *c, struct blocked_read *b, long long timeout_ms);
 
 int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
                        const struct store_id *ids, long long count, long long timeout_ms)
@@ -140,13 +156,47 @@ int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
         return -1;
     }
     b->count = count;
+    return block_start(c, b, timeout_ms);
+}
+
+static char *bytes_dup(struct store_bytes v)
+{
+    char *p = malloc(v.len ? v.len : 1);
+    if (p != NULL)
+        memcpy(p, v.ptr, v.len);
+    return p;
+}
+
+int client_block_xreadgroup(struct client *c, const struct xreadgroup_req *r, long long timeout_ms)
+{
+    struct blocked_read *b = blocked_copy(r->nkeys, r->keys, NULL);
+    if (b != NULL) {
+        b->group_mode = 1;
+        b->noack = r->noack;
+        b->count = r->count;
+        b->group = bytes_dup(r->group);
+        b->consumer = bytes_dup(r->consumer);
+        b->group_len = r->group.len;
+        b->consumer_len = r->consumer.len;
+    }
+    if (b == NULL || b->group == NULL || b->consumer == NULL) {
+        if (b != NULL)
+            free(b->group), free(b->consumer), free(b->bytes), free(b->keys), free(b->ids), free(b);
+        reply_error(c, "out of memory");
+        return -1;
+    }
+    return block_start(c, b, timeout_ms);
+}
+
+static int block_start(struct client *c, struct blocked_read *b, long long timeout_ms)
+{
     if (timeout_ms > 0) {
         struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
         b->timer = evtimer_new(c->srv->base, on_block_timeout, c);
         if (b->timer == NULL || evtimer_add(b->timer, &tv) != 0) {
             if (b->timer)
                 event_free(b->timer);
-            free(b->bytes), free(b->keys), free(b->ids), free(b);
+            free(b->group), free(b->consumer), free(b->bytes), free(b->keys), free(b->ids), free(b);
             reply_error(c, "out of memory");
             return -1;
         }
@@ -162,6 +212,53 @@ int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
     return 0;
 }
 
+/* A blocked XREADGROUP: 1 when a key has entries after the group's last
+ * delivered ID, -1 when the group is gone, -2 when the key is, 0 to keep
+ * waiting. A
+ * read; the delivery itself is a write (group_serve). */
+static int group_ready(struct client *c, const struct blocked_read *b)
+{
+    struct store *st = c->srv->store;
+    struct store_bytes group = { b->group, b->group_len };
+    for (int i = 0; i < b->nkeys; i++) {
+        struct store_group_info g;
+        int rc = store_group_get(st, arg_bytes(&b->keys[i]), group, &g);
+        if (rc != 0)
+            return rc == STORE_ERR_NOKEY ? -2 : -1;
+        struct store_id newest = { 0, 0 };
+        if (store_range(st, arg_bytes(&b->keys[i]), (struct store_id){ 0, 0 }, ID_MAX, 1, 1, last_id_of, &newest) > 0 &&
+            store_id_cmp(newest, g.last_id) > 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Delivers to a blocked XREADGROUP client as a write command of the turn:
+ * its reply waits for the commit (and becomes its error if that fails). */
+static void group_serve(struct client *c, const struct blocked_read *b)
+{
+    struct store *st = c->srv->store;
+    struct xreadgroup_id *ids = calloc((size_t)b->nkeys, sizeof(*ids));
+    srv_turn_note_writer(c);
+    size_t mark = c->out.len;
+    int rc = ids == NULL ? STORE_ERR_NOMEM : store_cmd_begin(st);
+    if (rc == 0) {
+        struct xreadgroup_req r = { .nkeys = b->nkeys, .keys = b->keys, .ids = ids,
+                                    .group = { b->group, b->group_len },
+                                    .consumer = { b->consumer, b->consumer_len }, .count = b->count,
+                                    .noack = b->noack };
+        if (xreadgroup_serve(c, &r) == 0)
+            reply_null_array(c); /* cannot happen: group_ready saw an entry */
+        rc = store_cmd_end(st);
+    }
+    if (rc != 0) {
+        c->out.len = mark;
+        reply_store_error(c, rc);
+    }
+    c->turn_replies++;
+    free(ids);
+}
+
 void srv_wake_blocked(struct srv *s)
 {
     struct client *c = s->blocked_head, *next;
@@ -170,7 +267,19 @@ void srv_wake_blocked(struct srv *s)
         struct blocked_read *b = c->blocked;
         if (c->flags & CLIENT_CLOSE_ASAP)
             continue;
-        if (xread_serve(c, b->nkeys, b->keys, b->ids, b->count) != 0)
+        if (!b->group_mode) {
+            if (xread_serve(c, b->nkeys, b->keys, b->ids, b->count) != 0)
+                unblock_and_resume(c);
+            continue;
+        }
+        int ready = group_ready(c, b);
+        if (ready == -2)
+            reply_error(c, "-UNBLOCKED the stream key no longer exists");
+        else if (ready < 0)
+            reply_error(c, "-NOGROUP the consumer group this client was blocked on no longer exists");
+        else if (ready > 0)
+            group_serve(c, b);
+        if (ready != 0)
             unblock_and_resume(c);
     }
 }

@@ -180,6 +180,10 @@ static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const
                              struct store_id *id)
 {
     int dollar = a->len == 1 && a->ptr[0] == '$', plus = a->len == 1 && a->ptr[0] == '+';
+    if (a->len == 1 && a->ptr[0] == '>') {
+        reply_error(c, "The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+        return -1;
+    }
     if (!dollar && !plus) {
         if (xid_parse(a, 0, id) == 0)
             return 0;
@@ -208,53 +212,11 @@ static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const
     return 0;
 }
 
-struct xread_opts {
-    long long count, timeout_ms;
-    int block, streams; /* streams: argv index of the first key */
-};
-
-static int xread_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct xread_opts *o)
-{
-    *o = (struct xread_opts){ .count = 0 };
-    for (int i = 1; i < argc; i++) {
-        int more = argc - i - 1;
-        if (arg_is(&argv[i], "block") && more) {
-            if (arg_to_ll_or_reply(c, &argv[++i], &o->timeout_ms, "timeout is not an integer or out of range") != 0)
-                return -1;
-            if (o->timeout_ms < 0) {
-                reply_error(c, "timeout is negative");
-                return -1;
-            }
-            o->block = 1;
-        } else if (arg_is(&argv[i], "count") && more) {
-            if (arg_to_ll_or_reply(c, &argv[++i], &o->count, NULL) != 0)
-                return -1;
-            if (o->count < 0)
-                o->count = 0;
-        } else if (arg_is(&argv[i], "streams") && more) {
-            o->streams = i + 1;
-            if ((argc - o->streams) % 2 != 0) {
-                reply_error(c, "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
-                return -1;
-            }
-            return 0;
-        } else if (arg_is(&argv[i], "group")) {
-            reply_error(c, "The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-            return -1;
-        } else {
-            reply_error_syntax(c);
-            return -1;
-        }
-    }
-    reply_error_syntax(c);
-    return -1;
-}
-
 /* XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...] */
 void cmd_xread(struct client *c, int argc, const struct resp_arg *argv)
 {
     struct xread_opts o;
-    if (xread_opts_or_reply(c, argc, argv, &o) != 0)
+    if (xread_opts_or_reply(c, argc, argv, 0, &o) != 0)
         return;
     int nkeys = (argc - o.streams) / 2;
     const struct resp_arg *keys = &argv[o.streams];

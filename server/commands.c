@@ -496,6 +496,127 @@ static const struct srv_arg watch_args[] = {
     END_ARGS,
 };
 #define TX_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+/* ---- consumer groups ---- */
+
+#define KS_AT(name, index_, flags_)                                                                     \
+    static const struct srv_key_spec name[] = {                                                       \
+        { .flags = (flags_), .begin = KS_BEGIN_INDEX, .index = (index_), .find = KS_FIND_RANGE, .keystep = 1 }, \
+    }
+KS_AT(ks_xgroup_insert, 2, KS_RW | KS_INSERT);
+KS_AT(ks_xgroup_update, 2, KS_RW | KS_UPDATE);
+KS_AT(ks_xgroup_delete, 2, KS_RW | KS_DELETE);
+KS_AT(ks_xack, 1, KS_RW | KS_UPDATE);
+KS_AT(ks_xpending, 1, KS_RO | KS_ACCESS);
+static const struct srv_key_spec ks_xreadgroup[] = {
+    { .flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_KEYWORD, .keyword = "STREAMS", .startfrom = 4,
+      .find = KS_FIND_RANGE, .lastkey = -1, .keystep = 1, .limit = 2 },
+};
+static const struct srv_arg xgroup_id_oneof[] = {
+    { .name = "id", .type = ARG_STRING },
+    { .name = "new_id", .type = ARG_PURE_TOKEN, .token = "$" },
+    END_ARGS,
+};
+static const struct srv_arg xgroup_create_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "groupname", .type = ARG_STRING },
+    { .name = "id", .type = ARG_ONEOF, .subargs = xgroup_id_oneof },
+    { .name = "mkstream", .type = ARG_PURE_TOKEN, .token = "MKSTREAM", .flags = ARGF_OPTIONAL },
+    { .name = "entries_read", .type = ARG_INTEGER, .token = "ENTRIESREAD", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xgroup_setid_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "groupname", .type = ARG_STRING },
+    { .name = "id", .type = ARG_ONEOF, .subargs = xgroup_id_oneof },
+    { .name = "entries_read", .type = ARG_INTEGER, .token = "ENTRIESREAD", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xgroup_key_group_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "groupname", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg xgroup_consumer_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "groupname", .type = ARG_STRING },
+    { .name = "consumername", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_history xgroup_create_history[] = {
+    { "7.0.0", "Added the `entries_read` named argument." },
+    { 0 },
+};
+static const struct srv_history xgroup_setid_history[] = {
+    { "7.0.0", "Added the optional `entries_read` argument." },
+    { 0 },
+};
+static const struct srv_command xgroup_subcommands[] = {
+    { .name = "create", .proc = cmd_xgroup_create, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+      .acl = ACL_STREAM, .key_specs = ks_xgroup_insert, .nkey_specs = 1, .summary = "Create a consumer group.",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = xgroup_create_history,
+      .args = xgroup_create_args },
+    { .name = "createconsumer", .proc = cmd_xgroup_createconsumer, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+      .acl = ACL_STREAM, .key_specs = ks_xgroup_insert, .nkey_specs = 1,
+      .summary = "Create a consumer in a consumer group.", .since = "6.2.0", .group = "stream",
+      .complexity = "O(1)", .args = xgroup_consumer_args },
+    { .name = "delconsumer", .proc = cmd_xgroup_delconsumer, .arity = 5, .flags = CMD_WRITE, .acl = ACL_STREAM,
+      .key_specs = ks_xgroup_delete, .nkey_specs = 1, .summary = "Delete a consumer from a consumer group.",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = xgroup_consumer_args },
+    { .name = "destroy", .proc = cmd_xgroup_destroy, .arity = 4, .flags = CMD_WRITE, .acl = ACL_STREAM,
+      .key_specs = ks_xgroup_delete, .nkey_specs = 1, .summary = "Destroy a consumer group.", .since = "5.0.0",
+      .group = "stream", .complexity = "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+      .args = xgroup_key_group_args },
+    { .name = "help", .proc = cmd_xgroup_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_STREAM,
+      .summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "stream",
+      .complexity = "O(1)" },
+    { .name = "setid", .proc = cmd_xgroup_setid, .arity = -5, .flags = CMD_WRITE, .acl = ACL_STREAM,
+      .key_specs = ks_xgroup_update, .nkey_specs = 1,
+      .summary = "Set a consumer group to an arbitrary last delivered ID value.", .since = "5.0.0",
+      .group = "stream", .complexity = "O(1)", .history = xgroup_setid_history, .args = xgroup_setid_args },
+    { 0 },
+};
+static const struct srv_arg xreadgroup_group_args[] = {
+    { .name = "group", .type = ARG_STRING },
+    { .name = "consumer", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg xreadgroup_streams_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARGF_MULTIPLE },
+    { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg xreadgroup_args[] = {
+    { .name = "group_consumer", .type = ARG_BLOCK, .token = "GROUP", .subargs = xreadgroup_group_args },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    { .name = "milliseconds", .type = ARG_INTEGER, .token = "BLOCK", .flags = ARGF_OPTIONAL },
+    { .name = "noack", .type = ARG_PURE_TOKEN, .token = "NOACK", .flags = ARGF_OPTIONAL },
+    { .name = "streams", .type = ARG_BLOCK, .token = "STREAMS", .subargs = xreadgroup_streams_args },
+    END_ARGS,
+};
+static const struct srv_arg xack_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "group", .type = ARG_STRING },
+    { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg xpending_filters_args[] = {
+    { .name = "min-idle-time", .type = ARG_INTEGER, .token = "IDLE", .since = "6.2.0", .flags = ARGF_OPTIONAL },
+    { .name = "start", .type = ARG_STRING },
+    { .name = "end", .type = ARG_STRING },
+    { .name = "count", .type = ARG_INTEGER },
+    { .name = "consumer", .type = ARG_STRING, .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xpending_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "group", .type = ARG_STRING },
+    { .name = "filters", .type = ARG_BLOCK, .flags = ARGF_OPTIONAL, .subargs = xpending_filters_args },
+    END_ARGS,
+};
+static const struct srv_history xpending_history[] = {
+    { "6.2.0", "Added the `IDLE` option and exclusive range intervals." },
+    { 0 },
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -612,6 +733,10 @@ const struct srv_command srv_command_table[] = {
       .acl = ACL_TRANSACTION, .key_specs = ks_read_all, .nkey_specs = 1,
       .summary = "Watch the given keys to determine execution of the MULTI/EXEC block", .since = "2.2.0",
       .group = "transactions", .complexity = "O(1) for every key.", .args = watch_args },
+    { .name = "xack", .proc = cmd_xack, .arity = -4, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_STREAM,
+      .key_specs = ks_xack, .nkey_specs = 1,
+      .summary = "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+      .since = "5.0.0", .group = "stream", .complexity = "O(1) for each message ID processed.", .args = xack_args },
     { .name = "xadd", .proc = cmd_xadd, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
       .acl = ACL_STREAM, .tips = "nondeterministic_output", .key_specs = ks_xadd, .nkey_specs = 1,
       .summary = "Appends a new entry to a stream", .since = "5.0.0", .group = "stream",
@@ -623,12 +748,20 @@ const struct srv_command srv_command_table[] = {
       .since = "5.0.0", .group = "stream",
       .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.",
       .args = xdel_args },
+    { .name = "xgroup", .arity = -2, .summary = "A container for consumer groups commands", .since = "5.0.0",
+      .group = "stream", .complexity = "Depends on subcommand.", .subcommands = xgroup_subcommands },
     { .name = "xinfo", .arity = -2, .summary = "A container for stream introspection commands",
       .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand.",
       .subcommands = xinfo_subcommands },
     { .name = "xlen", .proc = cmd_xlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = ACL_STREAM,
       .key_specs = ks_read_one, .nkey_specs = 1, .summary = "Return the number of entries in a stream",
       .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = key_only_args },
+    { .name = "xpending", .proc = cmd_xpending, .arity = -3, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .tips = "nondeterministic_output", .key_specs = ks_xpending, .nkey_specs = 1,
+      .summary = "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+      .history = xpending_history, .args = xpending_args },
     { .name = "xrange", .proc = cmd_xrange, .arity = -4, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .key_specs = ks_access_one, .nkey_specs = 1,
       .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval",
@@ -641,6 +774,13 @@ const struct srv_command srv_command_table[] = {
       .since = "5.0.0", .group = "stream",
       .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
       .args = xread_args },
+    { .name = "xreadgroup", .proc = cmd_xreadgroup, .arity = -7,
+      .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS, .acl = ACL_STREAM, .key_specs = ks_xreadgroup,
+      .nkey_specs = 1,
+      .summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+      .args = xreadgroup_args },
     { .name = "xrevrange", .proc = cmd_xrevrange, .arity = -4, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .key_specs = ks_access_one, .nkey_specs = 1,
       .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",

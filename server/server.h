@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "resp.h"
+#include "store.h"
 
 #define SWARMLOG_REDIS_COMPAT_VERSION "7.0.15"
 
@@ -260,6 +261,29 @@ void srv_wake_blocked(struct srv *s);
 void client_unblock_free(struct client *c);
 /* Runs the requests buffered while c was blocked. */
 void client_resume(struct client *c);
+
+/* XREADGROUP's read (cmd_group.c): per key either the new entries (`>`)
+ * or the consumer's history after an ID. */
+struct xreadgroup_id {
+    int pending;            /* 1: history after `after`; 0: `>` */
+    struct store_id after;
+};
+struct xreadgroup_req {
+    int nkeys;
+    const struct resp_arg *keys;   /* nkeys keys (then, in argv, their IDs) */
+    struct xreadgroup_id *ids;
+    struct store_bytes group, consumer;
+    long long count;
+    int noack;
+};
+/* Inside a write command: writes the reply and returns 1 when any key
+ * answered; 0 (nothing written) when all are `>` with nothing new; -1
+ * after an error reply. */
+int xreadgroup_serve(struct client *c, const struct xreadgroup_req *r);
+/* Blocks c in XREADGROUP (every ID `>`): served, as a write of its own
+ * turn, when a committed write gives a key entries after the group's last
+ * ID; NOGROUP error if the group or key goes. Copies what it keeps. */
+int client_block_xreadgroup(struct client *c, const struct xreadgroup_req *r, long long timeout_ms);
 
 /* ---- info.c ---- */
 /* Writes INFO's text for the given section names into a malloc'd string

@@ -321,3 +321,56 @@ int xtrim_parse_or_reply(struct client *c, int argc, const struct resp_arg *argv
     out->limit = -1;
     return trim_opts_parse_or_reply(c, argc, argv, out, NULL) < 0 ? -1 : 0;
 }
+
+int xread_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, int group, struct xread_opts *o)
+{
+    *o = (struct xread_opts){ .count = 0 };
+    for (int i = 1; i < argc; i++) {
+        int more = argc - i - 1;
+        if (arg_is(&argv[i], "block") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &o->timeout_ms, "timeout is not an integer or out of range") != 0)
+                return -1;
+            if (o->timeout_ms < 0) {
+                reply_error(c, "timeout is negative");
+                return -1;
+            }
+            o->block = 1;
+        } else if (arg_is(&argv[i], "count") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &o->count, NULL) != 0)
+                return -1;
+            if (o->count < 0)
+                o->count = 0;
+        } else if (arg_is(&argv[i], "streams") && more) {
+            o->streams = i + 1;
+            if ((argc - o->streams) % 2 != 0) {
+                /* Redis 7.0 says XREAD and '$' for XREADGROUP too */
+                reply_error(c, "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
+                return -1;
+            }
+            if (group && o->group == NULL) {
+                reply_error(c, "Missing GROUP option for XREADGROUP");
+                return -1;
+            }
+            return 0;
+        } else if (arg_is(&argv[i], "group") && more >= 2) {
+            if (!group) {
+                reply_error(c, "The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+                return -1;
+            }
+            o->group = &argv[i + 1];
+            o->consumer = &argv[i + 2];
+            i += 2;
+        } else if (arg_is(&argv[i], "noack")) {
+            if (!group) {
+                reply_error(c, "The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+                return -1;
+            }
+            o->noack = 1;
+        } else {
+            reply_error_syntax(c);
+            return -1;
+        }
+    }
+    reply_error_syntax(c);
+    return -1;
+}

@@ -66,6 +66,16 @@ int xid_parse(const struct resp_arg *a, uint64_t missing_seq, struct store_id *i
  * the end-bound defaults. */
 int xrange_bound_or_reply(struct client *c, const struct resp_arg *a, int is_end, struct store_id *id);
 
+/* XREAD / XREADGROUP options before STREAMS: COUNT, BLOCK, and for
+ * XREADGROUP (group = 1) GROUP g c and NOACK, with Redis's errors. */
+struct xread_opts {
+    long long count, timeout_ms;
+    int block, noack;
+    int streams;                    /* argv index of the first key */
+    const struct resp_arg *group, *consumer;
+};
+int xread_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, int group, struct xread_opts *o);
+
 /* Formats an ID as "ms-seq" into buf (>= 42 bytes). Returns the length. */
 int xid_format(struct store_id id, char *buf);
 

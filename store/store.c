@@ -37,6 +37,9 @@ const char *store_strerror(int code)
     case STORE_ERR_TOO_BIG: return "record too large for the store";
     case STORE_ERR_SETID_TOP: return "The ID specified in XSETID is smaller than the target stream top item";
     case STORE_ERR_SETID_ADDED: return "The entries_added specified in XSETID is smaller than the target stream length";
+    case STORE_ERR_NOGROUP: return "-NOGROUP No such consumer group for this key";
+    case STORE_ERR_BUSYGROUP: return "-BUSYGROUP Consumer Group name already exists";
+    case STORE_ERR_NAME_LONG: return "consumer group and consumer names are limited to 400 bytes";
     case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)
@@ -153,7 +156,12 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
         (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0 ||
         (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0 ||
-        (rc = mdb_dbi_open(txn, "scan", MDB_CREATE, &s->scan)) != 0)
+        (rc = mdb_dbi_open(txn, "scan", MDB_CREATE, &s->scan)) != 0 ||
+        (rc = mdb_dbi_open(txn, "groups", MDB_CREATE, &s->groups)) != 0 ||
+        (rc = mdb_dbi_open(txn, "consumers", MDB_CREATE, &s->consumers)) != 0 ||
+        (rc = mdb_dbi_open(txn, "cnames", MDB_CREATE, &s->cnames)) != 0 ||
+        (rc = mdb_dbi_open(txn, "pel", MDB_CREATE, &s->pel)) != 0 ||
+        (rc = mdb_dbi_open(txn, "cpel", MDB_CREATE, &s->cpel)) != 0)
         goto fail;
 
     MDB_val val;

@@ -30,6 +30,9 @@ enum {
     STORE_ERR_COLLISION = -30012,   /* two long key names share a keyed 128-bit hash */
     STORE_ERR_SETID_TOP = -30014,   /* XSETID ID below the key's newest entry */
     STORE_ERR_SETID_ADDED = -30015, /* XSETID ENTRIESADDED below the key's length */
+    STORE_ERR_NOGROUP = -30016,     /* the key has no such consumer group */
+    STORE_ERR_BUSYGROUP = -30017,   /* XGROUP CREATE: the group exists */
+    STORE_ERR_NAME_LONG = -30018,   /* a group or consumer name beyond STORE_GROUP_NAME_MAX */
 };
 
 enum store_durability {
@@ -38,7 +41,7 @@ enum store_durability {
     STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
 
 /* A stream entry ID, <ms>-<seq>. */
@@ -231,6 +234,106 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
  * indexing them (radix-tree-nodes). O(nodes). Returns 0, STORE_ERR_NOKEY or
  * a code. */
 int store_key_radix(struct store *s, struct store_bytes key, uint64_t *keys, uint64_t *nodes);
+
+/* ---- consumer groups (writes between store_cmd_begin and store_cmd_end) ---- */
+
+#define STORE_GROUP_NAME_MAX 400       /* bytes of a group or consumer name */
+#define STORE_ENTRIES_READ_UNKNOWN (-1) /* Redis's SCG_INVALID_ENTRIES_READ */
+
+/* Where a group stands: XGROUP CREATE / SETID's id (or `$`: the key's last
+ * ID) and ENTRIESREAD (STORE_ENTRIES_READ_UNKNOWN when not given). */
+struct store_group_pos {
+    int last;
+    struct store_id id;
+    long long entries_read;
+};
+
+struct store_group_info {
+    struct store_bytes name;   /* valid during the callback */
+    struct store_id last_id;   /* last delivered */
+    long long entries_read;    /* STORE_ENTRIES_READ_UNKNOWN: unknown */
+    uint64_t pending, consumers;
+    int lag_known;             /* Redis 7.0's lag rules; 0: nil */
+    long long lag;
+};
+typedef int (*store_group_fn)(void *ctx, const struct store_group_info *g);
+
+struct store_consumer_info {
+    struct store_bytes name;   /* valid during the callback */
+    uint64_t pending;
+    uint64_t seen_ms;          /* last interaction, unix ms */
+};
+typedef int (*store_consumer_fn)(void *ctx, const struct store_consumer_info *c);
+
+/* XGROUP CREATE: 0, STORE_ERR_NOKEY (unless mkstream), _BUSYGROUP,
+ * _NAME_LONG or a code. mkstream creates a missing key empty. */
+int store_group_create(struct store *s, struct store_bytes key, struct store_bytes group,
+                       const struct store_group_pos *pos, int mkstream);
+/* XGROUP SETID: 0, STORE_ERR_NOKEY, _NOGROUP or a code. */
+int store_group_setid(struct store *s, struct store_bytes key, struct store_bytes group,
+                      const struct store_group_pos *pos);
+/* XGROUP DESTROY: 1, 0 (no such group), STORE_ERR_NOKEY or a code. */
+int store_group_destroy(struct store *s, struct store_bytes key, struct store_bytes group);
+/* XGROUP CREATECONSUMER: 1 created, 0 existed, or an error code. */
+int store_consumer_create(struct store *s, struct store_bytes key, struct store_bytes group,
+                          struct store_bytes consumer, uint64_t now_ms);
+/* XGROUP DELCONSUMER: the consumer's pending count (0 if none), or an
+ * error code (< 0). */
+long long store_consumer_delete(struct store *s, struct store_bytes key, struct store_bytes group,
+                                struct store_bytes consumer);
+/* One group: 0, STORE_ERR_NOKEY, _NOGROUP or a code. */
+int store_group_get(struct store *s, struct store_bytes key, struct store_bytes group,
+                    struct store_group_info *out);
+/* The key's groups, in name order. 0, STORE_ERR_NOKEY or a code. */
+int store_groups(struct store *s, struct store_bytes key, store_group_fn fn, void *ctx);
+/* A group's consumers, in name order. 0, STORE_ERR_NOKEY, _NOGROUP or a code. */
+int store_consumers(struct store *s, struct store_bytes key, struct store_bytes group, store_consumer_fn fn,
+                    void *ctx);
+
+/* XREADGROUP: consumer (created if new, its seen time refreshed) reads
+ * from group. */
+struct store_readgroup {
+    struct store_bytes key, group, consumer;
+    long long count; /* <= 0: all */
+    int noack;
+    uint64_t now_ms;
+};
+/* `>`: the entries after the group's last delivered ID, passed to fn (which
+ * writes nothing to the store); the group's last ID and entries-read
+ * advance, and unless noack each entry becomes pending for the consumer
+ * (delivery time now, count 1). Returns the number delivered, or an error
+ * code (< 0): STORE_ERR_NOKEY, _NOGROUP, _NAME_LONG. */
+long long store_readgroup_new(struct store *s, const struct store_readgroup *rq, store_entry_fn fn, void *ctx);
+/* An explicit ID: the consumer's own pending entries after `after`, at
+ * most count; fn gets fields NULL for an entry deleted since. Each entry
+ * still present counts one more delivery, now. */
+long long store_readgroup_pending(struct store *s, const struct store_readgroup *rq, struct store_id after,
+                                  store_entry_fn fn, void *ctx);
+/* XACK: *acked = how many of ids were pending (and no longer are). A
+ * missing key or group acknowledges nothing. */
+int store_ack(struct store *s, struct store_bytes key, struct store_bytes group, const struct store_id *ids,
+              size_t n, uint64_t *acked);
+
+/* XPENDING key group: the count and the smallest and largest pending IDs
+ * (store_consumers gives the per-consumer counts). */
+struct store_pending_summary {
+    uint64_t count;
+    struct store_id min, max;
+};
+int store_pending_summary(struct store *s, struct store_bytes key, struct store_bytes group,
+                          struct store_pending_summary *out);
+/* XPENDING key group [IDLE ms] start end count [consumer] */
+struct store_pending_query {
+    struct store_bytes key, group;
+    struct store_bytes consumer;   /* ptr NULL: every consumer */
+    struct store_id start, end;    /* inclusive */
+    long long count, min_idle;
+    uint64_t now_ms;
+};
+typedef int (*store_pending_fn)(void *ctx, struct store_id id, struct store_bytes consumer, uint64_t delivery_ms,
+                                uint64_t deliveries);
+/* Returns the number of entries passed to fn, or an error code (< 0). */
+long long store_pending_range(struct store *s, const struct store_pending_query *q, store_pending_fn fn, void *ctx);
 
 /* The node's event log: next offset of its source stream and its clock. */
 int store_log_head(struct store *s, uint64_t *next_offset, uint64_t *lamport);

@@ -23,6 +23,7 @@
 struct store {
     MDB_env *env;
     MDB_dbi meta, streams, stream_nums, events, keys, entries, nodes, scan;
+    MDB_dbi groups, consumers, cnames, pel, cpel; /* consumer groups (groups.c) */
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
@@ -78,6 +79,16 @@ static inline uint32_t be32_get(const unsigned char *p)
 
 /* The internal number of a key (stream.c): 0, MDB_NOTFOUND, or a code. */
 int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum);
+
+/* store_key_info inside a given transaction. */
+int store_key_info_txn(struct store *s, MDB_txn *txn, struct store_bytes key, struct store_key_info *info);
+/* Allocates the next number of a meta counter ("next_keynum", ...). */
+int store_meta_next(struct store *s, MDB_txn *txn, const char *counter, uint64_t *out);
+/* Creates key as an empty stream (XGROUP CREATE MKSTREAM). */
+int store_key_make_empty(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum);
+/* Consumer-group state of one deleted key / of every key (groups.c). */
+int store_groups_drop_key(struct store *s, MDB_txn *txn, uint64_t keynum);
+int store_groups_drop_all(struct store *s, MDB_txn *txn);
 
 /* Fills the SCAN index from `keys` (opening a schema-1 store). */
 int store_scan_index_build(struct store *s, MDB_txn *txn);

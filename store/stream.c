@@ -106,9 +106,9 @@ static int key_put(struct store *s, MDB_txn *txn, struct store_bytes key, const 
     return 0;
 }
 
-static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
+int store_meta_next(struct store *s, MDB_txn *txn, const char *counter, uint64_t *out)
 {
-    MDB_val k = { sizeof(META_NEXT_KEYNUM) - 1, (void *)META_NEXT_KEYNUM }, v;
+    MDB_val k = { strlen(counter), (void *)counter }, v;
     uint64_t next = 1;
     int rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == 0 && v.mv_size == 8)
@@ -121,8 +121,14 @@ static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
     v.mv_data = buf;
     if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
         return rc;
-    *r = (struct keyrec){ .keynum = next };
+    *out = next;
     return 0;
+}
+
+static int key_create(struct store *s, MDB_txn *txn, struct keyrec *r)
+{
+    *r = (struct keyrec){ 0 };
+    return store_meta_next(s, txn, META_NEXT_KEYNUM, &r->keynum);
 }
 
 /* scan: be64 keynum -> the key's LMDB key in `keys`. Keynums only grow,
@@ -369,6 +375,16 @@ static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struc
     return n ? delete_oldest(s, txn, r, n) : 0;
 }
 
+int store_key_make_empty(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum)
+{
+    struct keyrec r;
+    int rc = key_create(s, txn, &r);
+    if (rc == 0 && (rc = key_put(s, txn, key, &r)) == 0)
+        rc = scan_index_put(s, txn, key, r.keynum);
+    *keynum = r.keynum;
+    return rc;
+}
+
 /* The start of every write to an existing key: the turn's transaction and
  * the key's record. Returns 0, MDB_NOTFOUND for a missing key, or a code. */
 static int write_key_open(struct store *s, struct store_bytes key, MDB_txn **txn, struct keyrec *r)
@@ -474,6 +490,19 @@ static int first_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct st
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+int store_key_info_txn(struct store *s, MDB_txn *txn, struct store_bytes key, struct store_key_info *info)
+{
+    struct keyrec r;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == 0) {
+        *info = (struct store_key_info){ .length = r.length, .last_id = r.last_id,
+                                         .max_deleted_id = r.max_deleted,
+                                         .entries_added = r.entries_added, .incarnation = r.keynum };
+        rc = first_entry(s, txn, r.keynum, &info->first_id);
+    }
+    return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
+}
+
 int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info)
 {
     MDB_txn *txn;
@@ -481,17 +510,10 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
     int rc = store_read_txn(s, &txn, &own);
     if (rc != 0)
         return rc;
-    struct keyrec r;
-    rc = key_get(s, txn, key, &r);
-    if (rc == 0) {
-        *info = (struct store_key_info){ .length = r.length, .last_id = r.last_id,
-                                         .max_deleted_id = r.max_deleted,
-                                         .entries_added = r.entries_added, .incarnation = r.keynum };
-        rc = first_entry(s, txn, r.keynum, &info->first_id);
-    }
+    rc = store_key_info_txn(s, txn, key, info);
     if (own)
         mdb_txn_abort(txn);
-    return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
+    return rc;
 }
 
 int store_del(struct store *s, struct store_bytes key)
@@ -513,6 +535,8 @@ int store_del(struct store *s, struct store_bytes key)
             rc = mdb_del(txn, s->scan, &ik, NULL);
         if (rc == MDB_NOTFOUND)
             rc = 0;
+        if (rc == 0)
+            rc = store_groups_drop_key(s, txn, r.keynum);
     }
     rc = store_rc(s, rc);
     return rc == 0 ? 1 : (rc > 0 ? -rc : rc);
@@ -581,8 +605,8 @@ int store_flush(struct store *s)
     MDB_txn *txn = store_txn(s);
     int rc = txn == NULL ? EINVAL : 0;
     if (rc == 0 && (rc = mdb_drop(txn, s->keys, 0)) == 0 && (rc = mdb_drop(txn, s->entries, 0)) == 0)
-        if ((rc = mdb_drop(txn, s->nodes, 0)) == 0)
-            rc = mdb_drop(txn, s->scan, 0);
+        if ((rc = mdb_drop(txn, s->nodes, 0)) == 0 && (rc = mdb_drop(txn, s->scan, 0)) == 0)
+            rc = store_groups_drop_all(s, txn);
     return store_rc(s, rc);
 }
 

@@ -63,6 +63,17 @@ def mask_ids(b):
 D.MASKS["ids"] = mask_ids
 
 
+def mask_cg(b):
+    """Consumer-group times: unix-ms timestamps (seen-time, delivery
+    times), XINFO CONSUMERS idle, XPENDING's idle column."""
+    b = D.re.sub(rb":\d{13}\r\n", b":<unix ms>\r\n", b)
+    b = D.re.sub(rb"(\$4\r\nidle\r\n):\d+\r\n", rb"\1:<idle>\r\n", b)
+    return D.re.sub(rb"(\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n", rb"\1:<idle>\r\n", b)
+
+
+D.MASKS["cg"] = mask_cg
+
+
 # ---------------------------------------------------------------- helpers
 
 def xadds(key, ids, field="f", value=None):
@@ -628,6 +639,58 @@ CASES = [
         S("PING"), S("EXEC"),
         S("WATCH", "we"), Other("XADD", "we", "3-3", "f", "v"), S("RESET"), S("MULTI"), S("PING"), S("EXEC"),
         S("WATCH", "we"), Other("XADD", "we", "4-4", "f", "v"), S("EXEC")], None),
+    ("xgroup", [
+        S("XGROUP", "CREATE", "cg", "g", "$"), S("XGROUP", "CREATE", "cg", "g", "$", "MKSTREAM"),
+        S("XGROUP", "CREATE", "cg", "g", "$", "MKSTREAM"), S("XGROUP", "CREATE", "cg", "g2", "0", "ENTRIESREAD", "5"),
+        S("XGROUP", "CREATE", "cg", "g3", "bad"), S("XGROUP", "CREATE", "cg", "g3", "-"),
+        S("XGROUP", "CREATE", "cg", "g4", "0", "ENTRIESREAD", "-5"), S("XGROUP", "CREATE", "cg", "g4", "0", "ENTRIESREAD", "-1"),
+        S("XGROUP", "CREATE", "cg", "g5", "0", "ENTRIESREAD", "x"), S("XGROUP", "CREATE", "cg", "g5", "0", "FOO"),
+        S("XGROUP", "CREATE", "cg", "g5", "0", "MKSTREAM", "MKSTREAM"), S("XGROUP", "CREATE", "cg", "g6", "0", "ENTRIESREAD"),
+        S("XGROUP", "CREATE", "nokey", "g", "0"), S("XGROUP", "CREATE", "nokey", "g", "0", "ENTRIESREAD", "-3"),
+        S("XGROUP", "CREATE", "nokey", "g", "bad"), S("XGROUP", "CREATE", "cg"), S("XGROUP", "CREATE", "cg", "g"),
+        S("XGROUP", "SETID", "cg", "g", "0"), S("XGROUP", "SETID", "cg", "g", "-"), S("XGROUP", "SETID", "cg", "g", "+"),
+        S("XINFO", "GROUPS", "cg"), S("XGROUP", "SETID", "cg", "g", "5", "ENTRIESREAD", "3"),
+        S("XGROUP", "SETID", "cg", "g", "5", "FOO"), S("XGROUP", "SETID", "cg", "g", "5", "ENTRIESREAD"),
+        S("XGROUP", "SETID", "cg", "g", "5", "MKSTREAM"), S("XGROUP", "SETID", "cg", "nog", "bad"),
+        S("XGROUP", "SETID", "cg", "g", "bad"), S("XGROUP", "SETID", "nokey", "g", "0"), S("XGROUP", "SETID", "cg", "g", "$"),
+        S("XGROUP", "CREATECONSUMER", "cg", "g", "c1"), S("XGROUP", "CREATECONSUMER", "cg", "g", "c1"),
+        S("XGROUP", "CREATECONSUMER", "cg", "nog", "c1"), S("XGROUP", "CREATECONSUMER", "nokey", "g", "c1"),
+        S("XGROUP", "DELCONSUMER", "cg", "g", "c1"), S("XGROUP", "DELCONSUMER", "cg", "g", "c9"),
+        S("XGROUP", "DELCONSUMER", "cg", "nog", "c1"), S("XGROUP", "DELCONSUMER", "nokey", "g", "c1"),
+        S("XINFO", "GROUPS", "cg"), S("XINFO", "CONSUMERS", "cg", "g", mask="cg"), S("XINFO", "STREAM", "cg"),
+        S("XGROUP", "DESTROY", "cg", "g"), S("XGROUP", "DESTROY", "cg", "g"), S("XGROUP", "DESTROY", "nokey", "g"),
+        S("XGROUP", "HELP"), S("XGROUP", "FOO"), S("XGROUP", "HELP", "x"), S("XGROUP", "DESTROY", "cg"),
+        S("XINFO", "GROUPS", "cg"), S("DEL", "cg"), S("XINFO", "GROUPS", "cg")], None),
+    ("xreadgroup xack xpending", [
+        S("XADD", "rg", "1-1", "a", "1"), S("XADD", "rg", "2-1", "b", "2"), S("XADD", "rg", "3-1", "c", "3"),
+        S("XGROUP", "CREATE", "rg", "g", "0"), S("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "rg", ">"),
+        S("XINFO", "GROUPS", "rg"), S("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "rg", ">"),
+        S("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "rg", ">"), S("XINFO", "CONSUMERS", "rg", "g", mask="cg"),
+        S("XPENDING", "rg", "g"), S("XPENDING", "rg", "g", "-", "+", "10", mask="cg"),
+        S("XPENDING", "rg", "g", "-", "+", "10", "c2", mask="cg"), S("XPENDING", "rg", "g", "-", "+", "10", "nobody"),
+        S("XPENDING", "rg", "g", "(1-1", "+", "1", mask="cg"), S("XPENDING", "rg", "g", "-", "(3-1", "10", mask="cg"),
+        S("XPENDING", "rg", "g", "IDLE", "100000", "-", "+", "10"), S("XPENDING", "rg", "g", "-", "+", "-5"),
+        S("XPENDING", "rg", "g", "-", "+"), S("XPENDING", "rg", "g", "-", "+", "x"), S("XPENDING", "rg", "g", "IDLE", "x", "-", "+", "1"),
+        S("XPENDING", "rg", "g", "IDLE", "5", "-", "+"), S("XPENDING", "rg", "nog"), S("XPENDING", "nokey", "g"),
+        S("XPENDING", "rg", "g", "bad", "+", "1"), S("XPENDING", "rg", "g", "(18446744073709551615-18446744073709551615", "+", "1"),
+        S("XPENDING", "rg", "g", "-", "(0-0", "1"), S("XPENDING", "rg", "g", "-", "+", "1", "c1", "x", mask="cg"),
+        S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg", "0"), S("XPENDING", "rg", "g", "-", "+", "10", mask="cg"),
+        S("XDEL", "rg", "2-1"), S("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "rg", "0"),
+        S("XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "STREAMS", "rg", "2-1"),
+        S("XACK", "rg", "g", "1-1", "2-1", "9-9"), S("XACK", "rg", "g", "1-1"), S("XACK", "rg", "g", "bad"),
+        S("XACK", "rg", "g", "3-1", "bad"), S("XACK", "rg", "nog", "3-1"), S("XACK", "nokey", "g", "3-1"),
+        S("XPENDING", "rg", "g"), S("XINFO", "GROUPS", "rg"), S("XINFO", "STREAM", "rg", "FULL", mask="cg"),
+        S("XADD", "rg", "4-1", "d", "4"), S("XREADGROUP", "GROUP", "g", "c3", "NOACK", "STREAMS", "rg", ">"),
+        S("XPENDING", "rg", "g"), S("XINFO", "GROUPS", "rg"),
+        S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg", "$"), S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg", "bad"),
+        S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg", "nokey", ">", ">"), S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg"),
+        S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "rg", "x", "y"), S("XREADGROUP", "STREAMS", "rg", ">", "x", "y"),
+        S("XREADGROUP", "GROUP", "g", "c1", "COUNT", "x", "STREAMS", "rg", ">"), S("XREAD", "NOACK", "STREAMS", "rg", "0"),
+        S("XREAD", "GROUP", "a", "b", "STREAMS", "rg", "0"), S("XREAD", "STREAMS", "rg", ">"),
+        S("XREADGROUP", "GROUP", "g", "c9", "BLOCK", "10", "STREAMS", "rg", ">"), S("XINFO", "CONSUMERS", "rg", "g", mask="cg"),
+        S("XGROUP", "SETID", "rg", "g", "0"), S("XREADGROUP", "GROUP", "g", "c4", "COUNT", "2", "STREAMS", "rg", ">"),
+        S("XPENDING", "rg", "g"), S("XINFO", "CONSUMERS", "rg", "g", mask="cg"), S("XGROUP", "DELCONSUMER", "rg", "g", "c4"),
+        S("XPENDING", "rg", "g"), S("XINFO", "STREAM", "rg", "FULL", "COUNT", "1", mask="cg")], None),
     ("pipelined mix", [R(b"".join(encode(c) for c in [
         ["XADD", "p", "1-1", "f", "v"], ["XADD", "p", "1-1", "f", "v"], ["XLEN", "p"],
         ["XADD", "p", "bad", "f", "v"], ["XRANGE", "p", "-", "+"], ["XDEL", "p", "1-1"],
@@ -649,6 +712,10 @@ def case_keys(cases):
         cmd = b(args[0]).upper()
         if cmd == b"WATCH":
             keys.update(b(k) for k in args[1:])
+        if cmd in (b"XGROUP", b"XINFO") and len(args) > 2:
+            keys.add(b(args[2]))
+        if cmd in (b"XACK", b"XPENDING") and len(args) > 1:
+            keys.add(b(args[1]))
         if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE", b"XSETID") and len(args) > 1:
             keys.add(b(args[1]))
         elif cmd == b"XREAD" and b"STREAMS" in [b(a).upper() for a in args]:

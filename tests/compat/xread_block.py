@@ -9,7 +9,12 @@ the same observable results on both.
 - 20 readers blocked on one key are all woken by one XADD (fan-out);
 - a reader blocked with BLOCK 0 that disconnects is cleaned up
   (INFO blocked_clients back to 0) and the server stays healthy;
-- commands pipelined behind a blocked XREAD run after it, in order.
+- commands pipelined behind a blocked XREAD run after it, in order;
+- XREADGROUP BLOCK (also 0): woken by an XADD, the delivered entry is
+  pending for that consumer; several consumers of one group blocked on `>`
+  get disjoint entries; a group destroyed or a key deleted while a client
+  waits gives Redis's NOGROUP / UNBLOCKED errors; a timeout creates no
+  consumer.
 
 Run: tests/lib/with-server --reference -- /usr/bin/python3 tests/compat/xread_block.py
 """
@@ -104,6 +109,80 @@ class XreadBlock(unittest.TestCase):
                 t.join(5)
             return len(results), all(r == results[0] for r in results), blocked(port)
         self.assertEqual(self.each(scenario), (20, True, 0))
+
+    def test_xreadgroup_block_is_woken_and_the_entry_is_pending(self):
+        def scenario(port, key):
+            c = client(port)
+            c.xgroup_create(key, "g", id="$", mkstream=True)
+            out = {}
+            t = threading.Thread(target=lambda: out.setdefault(
+                "r", client(port).xreadgroup("g", "alice", {key: ">"}, block=0)))
+            t.start()
+            self.assertTrue(wait_for(lambda: blocked(port) == 1))
+            c.xadd(key, {"f": "v"}, id="5-1")
+            t.join(5)
+            self.assertFalse(t.is_alive())
+            p = c.xpending(key, "g")
+            return out["r"], p["pending"], p["consumers"], blocked(port)
+        r = self.each(scenario)
+        self.assertEqual(r[1], 1)
+
+    def test_xreadgroup_consumers_get_disjoint_entries(self):
+        def scenario(port, key):
+            c = client(port)
+            c.xgroup_create(key, "g", id="$", mkstream=True)
+            got, lock = [], threading.Lock()
+
+            def consumer(name):
+                r = client(port).xreadgroup("g", name, {key: ">"}, count=1, block=5000)
+                with lock:
+                    got.append([e[0] for _, entries in r for e in entries])
+            threads = [threading.Thread(target=consumer, args=("c%d" % i,)) for i in range(3)]
+            for t in threads:
+                t.start()
+            self.assertTrue(wait_for(lambda: blocked(port) == 3))
+            for i in range(3):
+                c.xadd(key, {"n": str(i)}, id="%d-1" % (i + 1))
+            for t in threads:
+                t.join(10)
+            ids = sorted(i for g in got for i in g)
+            return ids, c.xpending(key, "g")["pending"]
+        self.assertEqual(self.each(scenario), ([b"1-1", b"2-1", b"3-1"], 3))
+
+    def test_xreadgroup_block_group_destroyed_or_key_deleted(self):
+        def scenario(port, key):
+            c = client(port)
+            res = []
+            for how in ("destroy", "del"):
+                c.xgroup_create(key, "g", id="$", mkstream=True)
+                out = {}
+
+                def reader():
+                    try:
+                        out["r"] = client(port).xreadgroup("g", "c", {key: ">"}, block=0)
+                    except redis.ResponseError as e:
+                        out["r"] = str(e)
+                t = threading.Thread(target=reader)
+                t.start()
+                self.assertTrue(wait_for(lambda: blocked(port) == 1))
+                if how == "destroy":
+                    c.xgroup_destroy(key, "g")
+                else:
+                    c.delete(key)
+                t.join(5)
+                self.assertFalse(t.is_alive())
+                res.append(out["r"])
+                c.delete(key)
+            return res
+        self.each(scenario)
+
+    def test_xreadgroup_timeout_creates_no_consumer(self):
+        def scenario(port, key):
+            c = client(port)
+            c.xgroup_create(key, "g", id="$", mkstream=True)
+            r = c.xreadgroup("g", "nobody", {key: ">"}, block=100)
+            return r, c.xinfo_consumers(key, "g")
+        self.assertEqual(self.each(scenario), ([], []))
 
     def test_disconnect_while_blocked_is_cleaned_up(self):
         def scenario(port, key):

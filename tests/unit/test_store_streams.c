@@ -409,7 +409,7 @@ Test(streams, a_schema_2_store_drops_its_stored_heads_and_lamport_index_on_open)
     cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
     cr_assert_eq(mdb_get(txn, meta, &lk, &lv), MDB_NOTFOUND, "the stored clock is gone");
     cr_assert_eq(mdb_get(txn, meta, &sk, &sv), 0);
-    cr_assert_eq(((unsigned char *)sv.mv_data)[3], 3);
+    cr_assert_eq(((unsigned char *)sv.mv_data)[3], STORE_SCHEMA_VERSION);
     mdb_txn_abort(txn);
     mdb_env_close(env);
     cr_assert_eq(store_open(&st, dir), 0);
