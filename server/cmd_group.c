@@ -51,6 +51,10 @@ static int xgroup_check(struct client *c, int argc, const struct resp_arg *argv,
 {
     *mkstream = 0;
     *entries_read = STORE_ENTRIES_READ_UNKNOWN;
+    if ((sub == XG_CREATE && argc > 8) || (sub == XG_SETID && argc != 5 && argc != 7)) {
+        reply_error_subcommand_syntax(c, &argv[1], "XGROUP");
+        return -1;
+    }
     if (sub == XG_CREATE || sub == XG_SETID) {
         for (int i = 5; i < argc;) {
             if (sub == XG_CREATE && arg_is(&argv[i], "mkstream")) {
@@ -456,4 +460,155 @@ void cmd_xpending(struct client *c, int argc, const struct resp_arg *argv)
         c->out.len = mark;
         reply_store_error(c, rc);
     }
+}
+
+/* ---- XCLAIM / XAUTOCLAIM ---- */
+
+static void reply_nokey_or_group(struct client *c, const struct resp_arg *key, const struct resp_arg *group)
+{
+    reply_errorf(c, "-NOGROUP No such key '%.*s' or consumer group '%.*s'", arg_print_len(key, INT_MAX), key->ptr,
+                 arg_print_len(group, INT_MAX), group->ptr);
+}
+
+/* The claimed entries: IDs (JUSTID) or [id, fields]; an entry read back
+ * after the claim checked it exists. */
+static void reply_claimed(struct client *c, const struct resp_arg *key, const struct store_id *ids, size_t n,
+                          int justid)
+{
+    size_t mark = reply_defer(c);
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (justid) {
+            reply_stream_id(c, ids[i]);
+            shown++;
+        } else if (store_range(c->srv->store, arg_bytes(key), ids[i], ids[i], 0, 1, reply_stream_entry, c) > 0) {
+            shown++;
+        }
+    }
+    reply_set_deferred_array(c, mark, shown);
+}
+
+/* XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms]
+ *        [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid] */
+void cmd_xclaim(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct store_group_info g;
+    int rc = store_group_get(c->srv->store, arg_bytes(&argv[1]), arg_bytes(&argv[2]), &g);
+    if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_NOGROUP) {
+        reply_nokey_or_group(c, &argv[1], &argv[2]);
+        return;
+    }
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return;
+    }
+    uint64_t now = now_ms();
+    struct store_claim cl = { .key = arg_bytes(&argv[1]), .group = arg_bytes(&argv[2]),
+                              .consumer = arg_bytes(&argv[3]), .now_ms = now, .retrycount = -1 };
+    if (arg_to_ll_or_reply(c, &argv[4], &cl.min_idle, "Invalid min-idle-time argument for XCLAIM") != 0)
+        return;
+    if (cl.min_idle < 0)
+        cl.min_idle = 0;
+    int first_opt = 5;
+    struct store_id scratch;
+    while (first_opt < argc && xid_parse(&argv[first_opt], 0, &scratch) == 0)
+        first_opt++;
+    long long delivery = (long long)now;
+    for (int i = first_opt; i < argc; i++) {
+        int more = argc - i - 1;
+        long long v;
+        if (arg_is(&argv[i], "force")) {
+            cl.force = 1;
+        } else if (arg_is(&argv[i], "justid")) {
+            cl.justid = 1;
+        } else if (arg_is(&argv[i], "idle") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &v, "Invalid IDLE option argument for XCLAIM") != 0)
+                return;
+            delivery = (long long)now - v;
+        } else if (arg_is(&argv[i], "time") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &v, "Invalid TIME option argument for XCLAIM") != 0)
+                return;
+            delivery = v;
+        } else if (arg_is(&argv[i], "retrycount") && more) {
+            if (arg_to_ll_or_reply(c, &argv[++i], &cl.retrycount, "Invalid RETRYCOUNT option argument for XCLAIM") != 0)
+                return;
+        } else if (arg_is(&argv[i], "lastid") && more) {
+            if (xid_parse(&argv[++i], 0, &cl.lastid) != 0) {
+                reply_error(c, "Invalid stream ID specified as stream command argument");
+                return;
+            }
+            cl.has_lastid = 1;
+        } else {
+            reply_errorf(c, "Unrecognized XCLAIM option '%.*s'", arg_print_len(&argv[i], INT_MAX), argv[i].ptr);
+            return;
+        }
+    }
+    if (delivery < 0 || delivery > (long long)now)
+        delivery = (long long)now;
+    cl.delivery_ms = (uint64_t)delivery;
+    size_t nids = (size_t)(first_opt - 5), nclaimed = 0;
+    struct store_id *ids = malloc((nids ? nids : 1) * sizeof(*ids)), *claimed = NULL;
+    if (ids == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < nids; i++)
+        xid_parse(&argv[5 + i], 0, &ids[i]);
+    rc = store_claim(c->srv->store, &cl, ids, nids, &claimed, &nclaimed);
+    free(ids);
+    if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_NOGROUP)
+        reply_nokey_or_group(c, &argv[1], &argv[2]);
+    else if (rc != 0)
+        reply_store_error(c, rc);
+    else
+        reply_claimed(c, &argv[1], claimed, nclaimed, cl.justid);
+    free(claimed);
+}
+
+/* XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID] */
+void cmd_xautoclaim(struct client *c, int argc, const struct resp_arg *argv)
+{
+    uint64_t now = now_ms();
+    struct store_claim cl = { .key = arg_bytes(&argv[1]), .group = arg_bytes(&argv[2]),
+                              .consumer = arg_bytes(&argv[3]), .now_ms = now, .delivery_ms = now,
+                              .retrycount = -1 };
+    long long count = 100;
+    struct store_id start;
+    if (arg_to_ll_or_reply(c, &argv[4], &cl.min_idle, "Invalid min-idle-time argument for XAUTOCLAIM") != 0)
+        return;
+    if (cl.min_idle < 0)
+        cl.min_idle = 0;
+    if (xrange_bound_or_reply(c, &argv[5], 0, &start) != 0)
+        return;
+    for (int i = 6; i < argc; i++) {
+        if (arg_is(&argv[i], "count") && i + 1 < argc) {
+            if (arg_to_ll(&argv[++i], &count) != 0 || count < 1 || count > LONG_MAX / 16) {
+                reply_error(c, "COUNT must be > 0");
+                return;
+            }
+        } else if (arg_is(&argv[i], "justid")) {
+            cl.justid = 1;
+        } else {
+            reply_error_syntax(c);
+            return;
+        }
+    }
+    struct store_autoclaim_result res;
+    int rc = store_autoclaim(c->srv->store, &cl, start, count, &res);
+    if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_NOGROUP) {
+        reply_nokey_or_group(c, &argv[1], &argv[2]);
+        return;
+    }
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return;
+    }
+    reply_array(c, 3);
+    reply_stream_id(c, res.cursor);
+    reply_claimed(c, &argv[1], res.claimed, res.nclaimed, cl.justid);
+    reply_array(c, res.ndeleted);
+    for (size_t i = 0; i < res.ndeleted; i++)
+        reply_stream_id(c, res.deleted[i]);
+    free(res.claimed);
+    free(res.deleted);
 }

@@ -613,6 +613,36 @@ static const struct srv_arg xpending_args[] = {
     { .name = "filters", .type = ARG_BLOCK, .flags = ARGF_OPTIONAL, .subargs = xpending_filters_args },
     END_ARGS,
 };
+KS_AT(ks_xclaim, 1, KS_RW | KS_UPDATE);
+KS_AT(ks_xautoclaim, 1, KS_RW | KS_DELETE);
+static const struct srv_arg xclaim_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "group", .type = ARG_STRING },
+    { .name = "consumer", .type = ARG_STRING },
+    { .name = "min-idle-time", .type = ARG_STRING },
+    { .name = "id", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    { .name = "ms", .type = ARG_INTEGER, .token = "IDLE", .flags = ARGF_OPTIONAL },
+    { .name = "unix-time-milliseconds", .type = ARG_UNIX_TIME, .token = "TIME", .flags = ARGF_OPTIONAL },
+    { .name = "count", .type = ARG_INTEGER, .token = "RETRYCOUNT", .flags = ARGF_OPTIONAL },
+    { .name = "force", .type = ARG_PURE_TOKEN, .token = "FORCE", .flags = ARGF_OPTIONAL },
+    { .name = "justid", .type = ARG_PURE_TOKEN, .token = "JUSTID", .flags = ARGF_OPTIONAL },
+    { .name = "id", .type = ARG_STRING, .token = "LASTID", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_arg xautoclaim_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "group", .type = ARG_STRING },
+    { .name = "consumer", .type = ARG_STRING },
+    { .name = "min-idle-time", .type = ARG_STRING },
+    { .name = "start", .type = ARG_STRING },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    { .name = "justid", .type = ARG_PURE_TOKEN, .token = "JUSTID", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
+static const struct srv_history xautoclaim_history[] = {
+    { "7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL" },
+    { 0 },
+};
 static const struct srv_history xpending_history[] = {
     { "6.2.0", "Added the `IDLE` option and exclusive range intervals." },
     { 0 },
@@ -742,6 +772,17 @@ const struct srv_command srv_command_table[] = {
       .summary = "Appends a new entry to a stream", .since = "5.0.0", .group = "stream",
       .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
       .history = xadd_history, .args = xadd_args },
+    { .name = "xautoclaim", .proc = cmd_xautoclaim, .arity = -6, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_STREAM,
+      .tips = "nondeterministic_output", .key_specs = ks_xautoclaim, .nkey_specs = 1,
+      .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+      .since = "6.2.0", .group = "stream", .complexity = "O(1) if COUNT is small.", .history = xautoclaim_history,
+      .args = xautoclaim_args },
+    { .name = "xclaim", .proc = cmd_xclaim, .arity = -6, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_STREAM,
+      .tips = "nondeterministic_output", .key_specs = ks_xclaim, .nkey_specs = 1,
+      .summary = "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+      .since = "5.0.0", .group = "stream",
+      .complexity = "O(log N) with N being the number of messages in the PEL of the consumer group.",
+      .args = xclaim_args },
     { .name = "xdel", .proc = cmd_xdel, .arity = -3, .flags = CMD_WRITE | CMD_FAST, .acl = ACL_STREAM,
       .key_specs = ks_delete_one, .nkey_specs = 1,
       .summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",

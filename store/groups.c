@@ -19,6 +19,7 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -928,4 +929,254 @@ out:
     if (rc == MDB_NOTFOUND)
         rc = 0;
     return rc != 0 ? rc : n;
+}
+
+/* ---- XCLAIM / XAUTOCLAIM ---- */
+
+static int found_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    (void)id, (void)f, (void)n;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+static int entry_exists(struct store *s, struct store_bytes key, struct store_id id, int *exists)
+{
+    *exists = 0;
+    long long n = store_range(s, key, id, id, 0, 1, found_entry, exists);
+    return n < 0 ? (int)n : 0;
+}
+
+/* Adjusts the pending count of a consumer given by number. */
+static int cons_add_pending(struct store *s, MDB_txn *txn, uint64_t consumernum, int delta)
+{
+    char buf[STORE_GROUP_NAME_MAX];
+    struct store_bytes name;
+    unsigned char nb[8];
+    be64_put(nb, consumernum);
+    MDB_val k = { 8, nb }, v;
+    int rc = mdb_get(txn, s->cnames, &k, &v);
+    if (rc != 0)
+        return rc;
+    uint64_t groupnum = be64_get(v.mv_data);
+    if ((rc = cons_name(s, txn, consumernum, buf, &name)) != 0)
+        return rc;
+    struct consrec c;
+    if ((rc = cons_get(s, txn, groupnum, name, &c)) != 0)
+        return rc;
+    c.pending = (uint64_t)((long long)c.pending + delta);
+    return cons_put(s, txn, groupnum, name, &c);
+}
+
+/* Removes a PEL entry from the group's and its owner's lists. */
+static int pel_drop(struct store *s, MDB_txn *txn, struct grouprec *g, struct store_id id, const struct pelrec *e)
+{
+    unsigned char kb[PEL_KEY], ck[PEL_KEY];
+    MDB_val k = id_key(kb, g->groupnum, id), cidx = id_key(ck, e->consumernum, id);
+    int rc = mdb_del(txn, s->pel, &k, NULL);
+    if (rc == 0 && (rc = mdb_del(txn, s->cpel, &cidx, NULL)) == MDB_NOTFOUND)
+        rc = 0;
+    if (rc == 0 && e->consumernum != 0)
+        rc = cons_add_pending(s, txn, e->consumernum, -1);
+    g->pending--;
+    return rc;
+}
+
+struct claim_state {
+    struct store *s;
+    MDB_txn *txn;
+    const struct store_claim *cl;
+    struct store_key_info ki;
+    struct grouprec g;
+    struct consrec c;
+    int have_consumer;
+};
+
+/* One ID of XCLAIM / XAUTOCLAIM (Redis 7.0's order of steps). Returns 1
+ * claimed, 2 deleted from the stream (its PEL entry dropped), 0 skipped,
+ * or an error code. */
+static int claim_one(struct claim_state *st, struct store_id id, int autoclaim)
+{
+    struct store *s = st->s;
+    const struct store_claim *cl = st->cl;
+    unsigned char kb[PEL_KEY], ck[PEL_KEY];
+    MDB_val k = id_key(kb, st->g.groupnum, id), v, empty = { 0, NULL };
+    struct pelrec e;
+    int exists, rc = entry_exists(s, cl->key, id, &exists);
+    if (rc != 0)
+        return rc;
+    int pending = (rc = mdb_get(st->txn, s->pel, &k, &v)) == 0;
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    if (pending && (rc = pel_decode(&v, &e)) != 0)
+        return rc;
+    if (!exists) {
+        if (pending && (rc = pel_drop(s, st->txn, &st->g, id, &e)) != 0)
+            return rc;
+        return 2;
+    }
+    int forced = 0;
+    if (!pending && cl->force && !autoclaim) {
+        e = (struct pelrec){ 0, cl->now_ms, 1 };
+        st->g.pending++;
+        forced = pending = 1;
+    }
+    if (!pending)
+        return 0;
+    if (!forced && cl->min_idle > 0 &&
+        (cl->now_ms < e.delivery_ms || cl->now_ms - e.delivery_ms < (uint64_t)cl->min_idle))
+        return 0;
+    if (!st->have_consumer) {
+        int created;
+        if ((rc = cons_lookup(s, st->txn, st->g.groupnum, cl->consumer, cl->now_ms, 1, &st->c, &created)) != 0)
+            return rc;
+        st->have_consumer = 1;
+    }
+    if (e.consumernum != st->c.consumernum) {
+        if (e.consumernum != 0) {
+            MDB_val old = id_key(ck, e.consumernum, id);
+            if ((rc = mdb_del(st->txn, s->cpel, &old, NULL)) != 0 && rc != MDB_NOTFOUND)
+                return rc;
+            if ((rc = cons_add_pending(s, st->txn, e.consumernum, -1)) != 0)
+                return rc;
+        }
+        e.consumernum = st->c.consumernum;
+        st->c.pending++;
+        MDB_val cidx = id_key(ck, e.consumernum, id);
+        if ((rc = mdb_put(st->txn, s->cpel, &cidx, &empty, 0)) != 0)
+            return rc;
+    }
+    e.delivery_ms = cl->delivery_ms;
+    if (cl->retrycount >= 0)
+        e.count = (uint64_t)cl->retrycount;
+    else if (!cl->justid)
+        e.count++;
+    if ((rc = pel_put(s, st->txn, st->g.groupnum, id, &e)) != 0)
+        return rc;
+    return 1;
+}
+
+static int claim_begin(struct store *s, const struct store_claim *cl, struct claim_state *st)
+{
+    *st = (struct claim_state){ .s = s, .cl = cl };
+    int rc = write_txn(s, &st->txn);
+    if (rc == 0)
+        rc = group_get(s, st->txn, cl->key, cl->group, &st->ki, &st->g);
+    if (rc == 0)
+        rc = name_ok(cl->consumer);
+    return rc;
+}
+
+static int claim_end(struct claim_state *st)
+{
+    int rc = group_put(st->s, st->txn, st->ki.incarnation, st->cl->group, &st->g);
+    if (rc == 0 && st->have_consumer)
+        rc = cons_put(st->s, st->txn, st->g.groupnum, st->cl->consumer, &st->c);
+    return rc;
+}
+
+static int push_id(struct store_id **ids, size_t *n, size_t *cap, struct store_id id)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        struct store_id *grown = realloc(*ids, c * sizeof(*grown));
+        if (grown == NULL)
+            return STORE_ERR_NOMEM;
+        *ids = grown;
+        *cap = c;
+    }
+    (*ids)[(*n)++] = id;
+    return 0;
+}
+
+int store_claim(struct store *s, const struct store_claim *cl, const struct store_id *ids, size_t n,
+                struct store_id **claimed, size_t *nclaimed)
+{
+    struct claim_state st;
+    size_t cap = 0;
+    *claimed = NULL;
+    *nclaimed = 0;
+    int rc = claim_begin(s, cl, &st);
+    if (rc == 0 && cl->has_lastid && store_id_cmp(cl->lastid, st.g.last_id) > 0)
+        st.g.last_id = cl->lastid; /* entries_read stays, as in Redis 7.0 */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int r = claim_one(&st, ids[i], 0);
+        if (r < 0)
+            rc = r;
+        else if (r == 1)
+            rc = push_id(claimed, nclaimed, &cap, ids[i]);
+    }
+    if (rc == 0)
+        rc = claim_end(&st);
+    if (rc != 0) {
+        free(*claimed);
+        *claimed = NULL;
+        *nclaimed = 0;
+    }
+    return store_rc(s, rc);
+}
+
+/* The first key of the group's PEL at or after `from`: 1 and *id, 0 when
+ * none, or an error code. */
+static int pel_next(struct store *s, MDB_txn *txn, uint64_t groupnum, struct store_id from, struct store_id *id)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->pel, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char kb[PEL_KEY];
+    MDB_val k = id_key(kb, groupnum, from), v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    int found = rc == 0 && k.mv_size == PEL_KEY && be64_get(k.mv_data) == groupnum;
+    if (found)
+        *id = id_of(&k);
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? found : rc;
+}
+
+int store_autoclaim(struct store *s, const struct store_claim *cl, struct store_id start, long long count,
+                    struct store_autoclaim_result *out)
+{
+    struct claim_state st;
+    size_t cap_c = 0, cap_d = 0;
+    *out = (struct store_autoclaim_result){ 0 };
+    int rc = claim_begin(s, cl, &st);
+    long long attempts = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+    struct store_id next = start, id;
+    int more = 1;
+    while (rc == 0 && attempts-- > 0 && count > 0) {
+        int f = pel_next(s, st.txn, st.g.groupnum, next, &id);
+        if (f <= 0) {
+            rc = f;
+            more = 0;
+            break;
+        }
+        next = id;
+        more = store_id_incr(&next) == 0;
+        int r = claim_one(&st, id, 1);
+        if (r < 0)
+            rc = r;
+        else if (r == 1)
+            rc = push_id(&out->claimed, &out->nclaimed, &cap_c, id), count--;
+        else if (r == 2)
+            rc = push_id(&out->deleted, &out->ndeleted, &cap_d, id), count--;
+        if (!more)
+            break;
+    }
+    out->cursor = (struct store_id){ 0, 0 };
+    if (rc == 0 && more) {
+        int f = pel_next(s, st.txn, st.g.groupnum, next, &id);
+        if (f < 0)
+            rc = f;
+        else if (f == 1)
+            out->cursor = id;
+    }
+    if (rc == 0)
+        rc = claim_end(&st);
+    if (rc != 0) {
+        free(out->claimed);
+        free(out->deleted);
+        *out = (struct store_autoclaim_result){ 0 };
+    }
+    return store_rc(s, rc);
 }

@@ -314,6 +314,34 @@ long long store_readgroup_pending(struct store *s, const struct store_readgroup 
 int store_ack(struct store *s, struct store_bytes key, struct store_bytes group, const struct store_id *ids,
               size_t n, uint64_t *acked);
 
+/* XCLAIM / XAUTOCLAIM: give pending entries to `consumer` (created, and its
+ * seen time refreshed, at the first claim). */
+struct store_claim {
+    struct store_bytes key, group, consumer;
+    long long min_idle;        /* ms; 0: any */
+    uint64_t now_ms;
+    uint64_t delivery_ms;      /* the claimed entries' new delivery time */
+    long long retrycount;      /* >= 0: set the delivery count; else +1 unless justid */
+    int force, justid;
+    int has_lastid;
+    struct store_id lastid;    /* XCLAIM LASTID: the group's last ID moves up to it */
+};
+/* XCLAIM: ids in order, as Redis 7.0: an ID whose entry is gone loses its
+ * PEL entry; FORCE makes missing PEL entries; too recent ones are skipped.
+ * *claimed (malloc'd, caller frees) lists what was claimed, in order.
+ * Returns 0, STORE_ERR_NOKEY, _NOGROUP, _NAME_LONG or a code. */
+int store_claim(struct store *s, const struct store_claim *cl, const struct store_id *ids, size_t n,
+                struct store_id **claimed, size_t *nclaimed);
+struct store_autoclaim_result {
+    struct store_id cursor;          /* 0-0: the end of the PEL */
+    struct store_id *claimed, *deleted; /* malloc'd, caller frees */
+    size_t nclaimed, ndeleted;
+};
+/* XAUTOCLAIM: the group's PEL from start, at most count claims or
+ * deletions within count*10 PEL entries looked at. */
+int store_autoclaim(struct store *s, const struct store_claim *cl, struct store_id start, long long count,
+                    struct store_autoclaim_result *out);
+
 /* XPENDING key group: the count and the smallest and largest pending IDs
  * (store_consumers gives the per-consumer counts). */
 struct store_pending_summary {

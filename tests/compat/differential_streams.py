@@ -691,6 +691,49 @@ CASES = [
         S("XGROUP", "SETID", "rg", "g", "0"), S("XREADGROUP", "GROUP", "g", "c4", "COUNT", "2", "STREAMS", "rg", ">"),
         S("XPENDING", "rg", "g"), S("XINFO", "CONSUMERS", "rg", "g", mask="cg"), S("XGROUP", "DELCONSUMER", "rg", "g", "c4"),
         S("XPENDING", "rg", "g"), S("XINFO", "STREAM", "rg", "FULL", "COUNT", "1", mask="cg")], None),
+    ("xclaim xautoclaim", [
+        xadds("cl", ["%d-1" % i for i in range(1, 6)]), S("XGROUP", "CREATE", "cl", "g", "0"),
+        S("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "cl", ">"),
+        S("XCLAIM", "cl", "g", "c2", "0", "1-1", "JUSTID"), S("XCLAIM", "cl", "g", "c2", "999999", "2-1"),
+        S("XCLAIM", "cl", "g", "c2", "0", "2-1", "3-1"), S("XPENDING", "rg", "g"), S("XPENDING", "cl", "g"),
+        S("XPENDING", "cl", "g", "-", "+", "10", mask="cg"), S("XCLAIM", "cl", "g", "c2", "0", "1-1", "1-1", "JUSTID"),
+        S("XCLAIM", "cl", "g", "c3", "0", "1-1", "RETRYCOUNT", "7"), S("XPENDING", "cl", "g", "-", "+", "10", mask="cg"),
+        S("XCLAIM", "cl", "g", "c3", "0", "1-1", "RETRYCOUNT", "-2", "JUSTID"), S("XPENDING", "cl", "g", "-", "1-1", "1", mask="cg"),
+        S("XCLAIM", "cl", "g", "c3", "0", "1-1", "IDLE", "5000", "TIME", "1000", "JUSTID"),
+        S("XCLAIM", "cl", "g", "c3", "0", "1-1", "IDLE", "-100", "JUSTID"),
+        S("XCLAIM", "cl", "g", "c3", "0", "1-1", "TIME", "99999999999999", "JUSTID"),
+        S("XCLAIM", "cl", "g", "c3", "0", "9-9", "FORCE"), S("XADD", "cl", "9-9", "f", "v"),
+        S("XCLAIM", "cl", "g", "c3", "999999", "9-9", "FORCE"), S("XPENDING", "cl", "g", "9-9", "9-9", "1", mask="cg"),
+        S("XCLAIM", "cl", "g", "c4", "0", "8-8", "FORCE", "JUSTID"), S("XDEL", "cl", "3-1"),
+        S("XCLAIM", "cl", "g", "c4", "999999", "3-1", "4-1"), S("XPENDING", "cl", "g"),
+        S("XCLAIM", "cl", "g", "c4", "0", "1-1", "JUSTID", "2-1"), S("XCLAIM", "cl", "g", "c4", "0", "bad"),
+        S("XCLAIM", "cl", "g", "c4", "0", "1-1", "-"), S("XCLAIM", "cl", "g", "c4", "0", "1-1", "LASTID"),
+        S("XCLAIM", "cl", "g", "c4", "0", "1-1", "LASTID", "bad"), S("XCLAIM", "cl", "g", "c4", "x", "1-1"),
+        S("XCLAIM", "cl", "g", "c4", "0", "1-1", "IDLE", "x"), S("XCLAIM", "cl", "g", "c4", "0", "1-1", "TIME", "x"),
+        S("XCLAIM", "cl", "g", "c4", "0", "1-1", "RETRYCOUNT", "x"), S("XCLAIM", "cl", "nog", "c4", "x", "1-1"),
+        S("XCLAIM", "nokey", "g", "c4", "0", "1-1"), S("XCLAIM", "cl", "g", "c4", "-5", "1-1", "JUSTID"),
+        S("XINFO", "GROUPS", "cl"), S("XCLAIM", "cl", "g", "c5", "0", "1-1", "LASTID", "20-0", "JUSTID"),
+        S("XINFO", "GROUPS", "cl"), S("XCLAIM", "cl", "g", "c5", "999999", "2-1", "LASTID", "30-0"), S("XINFO", "GROUPS", "cl"),
+        S("XINFO", "CONSUMERS", "cl", "g", mask="cg"),
+        S("XAUTOCLAIM", "cl", "g", "c6", "0", "0", "COUNT", "2"), S("XAUTOCLAIM", "cl", "g", "c6", "0", "0"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "999999", "0"), S("XINFO", "CONSUMERS", "cl", "g", mask="cg"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "(1-1", "JUSTID"), S("XAUTOCLAIM", "cl", "g", "c7", "0", "-", "COUNT", "1"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "+"), S("XAUTOCLAIM", "cl", "g", "c7", "0", "(18446744073709551615-18446744073709551615"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "COUNT", "0"), S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "COUNT", "x"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "COUNT", "576460752303423488"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "COUNT", "1000000", "JUSTID"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "COUNT"), S("XAUTOCLAIM", "cl", "g", "c7", "0", "0", "FOO"),
+        S("XAUTOCLAIM", "cl", "g", "c7", "x", "0"), S("XAUTOCLAIM", "cl", "g", "c7", "0", "bad"),
+        S("XAUTOCLAIM", "cl", "nog", "c7", "0", "0"), S("XAUTOCLAIM", "nokey", "g", "c7", "0", "0", "FOO"),
+        S("XAUTOCLAIM", "nokey", "g", "c7", "0", "0"), S("XPENDING", "cl", "g"),
+        xadds("ac", ["%d-0" % i for i in range(1, 26)]), S("XGROUP", "CREATE", "ac", "g", "0"),
+        S("XREADGROUP", "GROUP", "g", "c", "STREAMS", "ac", ">"),
+        S("XAUTOCLAIM", "ac", "g", "d", "999999", "0", "COUNT", "1", "JUSTID"),
+        S("XAUTOCLAIM", "ac", "g", "d", "999999", "0", "COUNT", "2", "JUSTID"),
+        S("XAUTOCLAIM", "ac", "g", "d", "999999", "0", "COUNT", "3", "JUSTID"),
+        S("XDEL", "ac", "2-0", "5-0", "25-0"), S("XAUTOCLAIM", "ac", "g", "d", "0", "0", "COUNT", "3"),
+        S("XAUTOCLAIM", "ac", "g", "d", "0", "4-0", "COUNT", "100", "JUSTID"), S("XPENDING", "ac", "g"),
+        S("XINFO", "STREAM", "ac", "FULL", "COUNT", "2", mask="cg")], None),
     ("pipelined mix", [R(b"".join(encode(c) for c in [
         ["XADD", "p", "1-1", "f", "v"], ["XADD", "p", "1-1", "f", "v"], ["XLEN", "p"],
         ["XADD", "p", "bad", "f", "v"], ["XRANGE", "p", "-", "+"], ["XDEL", "p", "1-1"],
@@ -714,7 +757,7 @@ def case_keys(cases):
             keys.update(b(k) for k in args[1:])
         if cmd in (b"XGROUP", b"XINFO") and len(args) > 2:
             keys.add(b(args[2]))
-        if cmd in (b"XACK", b"XPENDING") and len(args) > 1:
+        if cmd in (b"XACK", b"XPENDING", b"XCLAIM", b"XAUTOCLAIM") and len(args) > 1:
             keys.add(b(args[1]))
         if cmd in (b"XADD", b"XLEN", b"XRANGE", b"XREVRANGE", b"XTRIM", b"XDEL", b"TYPE", b"XSETID") and len(args) > 1:
             keys.add(b(args[1]))
