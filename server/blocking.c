@@ -259,13 +259,27 @@ static void group_serve(struct client *c, const struct blocked_read *b)
     free(ids);
 }
 
+/* 1 if a write since the last pass named one of b's keys. */
+static int touched(const struct srv *s, const struct blocked_read *b)
+{
+    if (s->touched_all)
+        return 1;
+    for (size_t t = 0; t < s->ntouched; t++) {
+        const char *name = s->touched_bytes + s->touched[t].off;
+        for (int i = 0; i < b->nkeys; i++)
+            if (b->keys[i].len == s->touched[t].len && memcmp(b->keys[i].ptr, name, b->keys[i].len) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 void srv_wake_blocked(struct srv *s)
 {
     struct client *c = s->blocked_head, *next;
     for (; c != NULL; c = next) {
         next = c->next_blocked;
         struct blocked_read *b = c->blocked;
-        if (c->flags & CLIENT_CLOSE_ASAP)
+        if ((c->flags & CLIENT_CLOSE_ASAP) || !touched(s, b))
             continue;
         if (!b->group_mode) {
             if (xread_serve(c, b->nkeys, b->keys, b->ids, b->count) != 0)
@@ -282,4 +296,5 @@ void srv_wake_blocked(struct srv *s)
         if (ready != 0)
             unblock_and_resume(c);
     }
+    srv_touched_reset(s);
 }

@@ -9,6 +9,8 @@
 #include "reply.h"
 #include "store.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 
@@ -23,6 +25,67 @@ void srv_turn_note_writer(struct client *c)
     c->srv->turn_writers = c;
 }
 
+#define TOUCHED_MAX 64
+
+void srv_touch_key(struct srv *s, const struct resp_arg *key)
+{
+    if (s->touched_all)
+        return;
+    if (s->ntouched == TOUCHED_MAX) {
+        s->touched_all = 1; /* a big batch: look at every blocked client */
+        return;
+    }
+    if (s->touched == NULL && (s->touched = malloc(TOUCHED_MAX * sizeof(*s->touched))) == NULL) {
+        s->touched_all = 1;
+        return;
+    }
+    if (s->touched_bytes_cap - s->touched_len < key->len) {
+        size_t cap = s->touched_bytes_cap ? s->touched_bytes_cap : 1024;
+        while (cap - s->touched_len < key->len)
+            cap *= 2;
+        char *grown = realloc(s->touched_bytes, cap);
+        if (grown == NULL) {
+            s->touched_all = 1;
+            return;
+        }
+        s->touched_bytes = grown;
+        s->touched_bytes_cap = cap;
+    }
+    memcpy(s->touched_bytes + s->touched_len, key->ptr, key->len);
+    s->touched[s->ntouched++] = (struct srv_touched){ s->touched_len, key->len };
+    s->touched_len += key->len;
+}
+
+void srv_touched_reset(struct srv *s)
+{
+    s->ntouched = 0;
+    s->touched_len = 0;
+    s->touched_all = 0;
+}
+
+/* The keys a write command names, from its key specs (index-based ones;
+ * a write without key specs, e.g. FLUSHALL, touches everything). */
+static void touch_command_keys(struct client *c, const struct srv_command *cmd, int argc, const struct resp_arg *argv)
+{
+    struct srv *s = c->srv;
+    if (cmd->nkey_specs == 0) {
+        s->touched_all = 1;
+        return;
+    }
+    for (int k = 0; k < cmd->nkey_specs; k++) {
+        const struct srv_key_spec *ks = &cmd->key_specs[k];
+        if (ks->begin == KS_BEGIN_KEYWORD)
+            continue; /* XREADGROUP: moves group state only, adds no entries */
+        if (ks->find != KS_FIND_RANGE) {
+            s->touched_all = 1;
+            return;
+        }
+        int last = ks->lastkey >= 0 ? ks->index + ks->lastkey : argc + ks->lastkey;
+        for (int i = ks->index; i <= last && i < argc; i += ks->keystep > 0 ? ks->keystep : 1)
+            srv_touch_key(s, &argv[i]);
+    }
+}
+
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, const struct resp_arg *argv)
 {
     struct store *st = c->srv->store;
@@ -32,6 +95,7 @@ void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, c
     if (rc == 0) {
         e->cmd->proc(c, argc, argv);
         rc = store_cmd_end(st);
+        touch_command_keys(c, e->cmd, argc, argv);
     }
     if (rc != 0) {
         /* The turn failed: this command's reply becomes the error now; the

@@ -83,6 +83,8 @@ void srv_request_shutdown(struct srv *s, const char *why)
     s->shutdown_requested = 1;
     s->shutdown_deadline_ms = srv_now_ms() + SHUTDOWN_FLUSH_MS;
     srv_net_close_listeners(s);
+    free(s->touched);
+    free(s->touched_bytes);
     for (struct client *c = s->clients_head; c; c = c->next) {
         c->flags |= CLIENT_READ_PAUSED;
         event_del(c->ev_read);

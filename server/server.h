@@ -99,6 +99,14 @@ struct srv {
     struct client *to_close;        /* clients to free after this turn */
     struct client *turn_writers;    /* clients whose replies wait for the turn's commit */
     struct client *blocked_head;    /* clients in XREAD BLOCK (blocking.c) */
+    /* Keys written since the last wake-up pass (commit.c), so that only the
+     * clients blocked on them are looked at; touched_all: too many, or a
+     * FLUSHALL. Names are copied into touched_bytes. */
+    struct srv_touched { size_t off, len; } *touched; /* into touched_bytes */
+    size_t ntouched;
+    char *touched_bytes;
+    size_t touched_len, touched_bytes_cap;
+    int touched_all;
     uint64_t next_client_id;
 
     uint64_t cron_ticks;
@@ -236,6 +244,10 @@ void multi_reset(struct client *c);
 /* Makes c's replies from now on wait for the turn's commit (and become
  * its error if it fails). */
 void srv_turn_note_writer(struct client *c);
+/* Records that key was written (for srv_wake_blocked). */
+void srv_touch_key(struct srv *s, const struct resp_arg *key);
+/* Forgets the recorded keys. */
+void srv_touched_reset(struct srv *s);
 /* Runs a write command inside the turn's store transaction. */
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc,
                     const struct resp_arg *argv);
