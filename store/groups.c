@@ -968,15 +968,20 @@ static int cons_add_pending(struct store *s, MDB_txn *txn, uint64_t consumernum,
     return cons_put(s, txn, groupnum, name, &c);
 }
 
-/* Removes a PEL entry from the group's and its owner's lists. */
-static int pel_drop(struct store *s, MDB_txn *txn, struct grouprec *g, struct store_id id, const struct pelrec *e)
+/* Removes a PEL entry from the group's and its owner's lists. mem, when
+ * not NULL, is a consumer record held in memory (to be written back by the
+ * caller): its count is adjusted there rather than in the store. */
+static int pel_drop(struct store *s, MDB_txn *txn, struct grouprec *g, struct store_id id, const struct pelrec *e,
+                    struct consrec *mem)
 {
     unsigned char kb[PEL_KEY], ck[PEL_KEY];
     MDB_val k = id_key(kb, g->groupnum, id), cidx = id_key(ck, e->consumernum, id);
     int rc = mdb_del(txn, s->pel, &k, NULL);
     if (rc == 0 && (rc = mdb_del(txn, s->cpel, &cidx, NULL)) == MDB_NOTFOUND)
         rc = 0;
-    if (rc == 0 && e->consumernum != 0)
+    if (rc == 0 && mem != NULL && e->consumernum == mem->consumernum)
+        mem->pending--;
+    else if (rc == 0 && e->consumernum != 0)
         rc = cons_add_pending(s, txn, e->consumernum, -1);
     g->pending--;
     return rc;
@@ -1011,7 +1016,7 @@ static int claim_one(struct claim_state *st, struct store_id id, int autoclaim)
     if (pending && (rc = pel_decode(&v, &e)) != 0)
         return rc;
     if (!exists) {
-        if (pending && (rc = pel_drop(s, st->txn, &st->g, id, &e)) != 0)
+        if (pending && (rc = pel_drop(s, st->txn, &st->g, id, &e, st->have_consumer ? &st->c : NULL)) != 0)
             return rc;
         return 2;
     }

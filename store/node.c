@@ -212,7 +212,7 @@ int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t ta
     return rc;
 }
 
-int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, int keep_empty)
 {
     unsigned char key[16];
     rec_key(key, keynum, node);
@@ -223,8 +223,8 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uin
         return 0;
     if (rc != 0 || (rc = rec_decode(&v, &n)) != 0)
         return rc;
-    if (n.live <= 1)
-        return mdb_del(txn, s->nodes, &k, NULL); /* Redis drops an emptied node */
+    if (n.live <= 1 && !keep_empty)
+        return mdb_del(txn, s->nodes, &k, NULL); /* XDEL: Redis drops an emptied node */
     n.lp_bytes += lp_int((int64_t)n.live - 1) - lp_int((int64_t)n.live) +
                   lp_int((int64_t)n.deleted + 1) - lp_int((int64_t)n.deleted);
     n.live--;
@@ -239,15 +239,36 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uin
     return rc;
 }
 
-int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last)
+int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node, uint64_t *live,
+                     struct store_id *last)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->nodes, &cur);
+    if (rc != 0)
+        return rc;
+    unsigned char key[16];
+    rec_key(key, keynum, 0);
+    MDB_val k = { 16, key }, v;
+    struct node_rec n;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    int found = rc == 0 && k.mv_size == 16 && be64_get(k.mv_data) == keynum;
+    if (found && (rc = rec_decode(&v, &n)) == 0) {
+        *node = be64_get((const unsigned char *)k.mv_data + 8);
+        *live = n.live;
+        *last = n.last;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    return found;
+}
+
+int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
 {
     unsigned char key[16];
     rec_key(key, keynum, node);
-    MDB_val k = { 16, key }, v;
-    struct node_rec n;
-    int rc = mdb_get(txn, s->nodes, &k, &v);
-    if (rc == 0 && (rc = rec_decode(&v, &n)) == 0)
-        *last = n.last;
+    MDB_val k = { 16, key };
+    int rc = mdb_del(txn, s->nodes, &k, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

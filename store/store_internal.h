@@ -116,12 +116,16 @@ int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t off
 /* Redis stream-node emulation (node.c). store_node_place picks the node a
  * new entry lands in (tail: the key's current node; fresh: the key has
  * never had an entry) and records it; store_node_entry_deleted accounts a
- * deleted entry; store_node_last gives the last ID ever added to a node
- * (left unchanged when unrecorded). */
+ * deleted entry (an emptied node is dropped, as XDEL does, unless
+ * keep_empty: trimming inside a node keeps it). */
 int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
                      const struct store_event_in *ev, uint64_t *node_out);
-int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
-int store_node_last(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, struct store_id *last);
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, int keep_empty);
+/* The oldest node of a key (deleted-only nodes included): 1 with its
+ * number, live count and last ID ever added; 0 if none; or a code. */
+int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node, uint64_t *live,
+                     struct store_id *last);
+int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
 
 
 #endif

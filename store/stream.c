@@ -207,6 +207,7 @@ static int next_id(const struct keyrec *r, const struct store_xadd_req *req, str
 
 static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
                     uint64_t *removed);
+static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n, int keep_empty);
 
 static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *req, struct store_id *out)
 {
@@ -260,7 +261,9 @@ int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_i
 /* ---- trimming ---- */
 
 /* Deletes the first n entries of the key. */
-static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n)
+/* Deletes the key's n oldest live entries (keep_empty: their node stays
+ * even when it has no live entry left, as Redis's trim inside a node). */
+static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n, int keep_empty)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->entries, &cur);
@@ -273,42 +276,12 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
             rc = MDB_NOTFOUND;
         uint64_t node = rc == 0 ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
         if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0 &&
-            (rc = store_node_entry_deleted(s, txn, r->keynum, node)) == 0)
+            (rc = store_node_entry_deleted(s, txn, r->keynum, node, keep_empty)) == 0)
             r->length--;
     }
     if (rc == 0 || rc == MDB_NOTFOUND)
         mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
-}
-
-/* Counts the live entries of the oldest node (*n), and gives its number and
- * the last ID ever added to it (a deleted one included, as in Redis). */
-static int oldest_node(struct store *s, MDB_txn *txn, const struct keyrec *r, uint64_t *n,
-                       uint64_t *node_out, struct store_id *last)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
-    if (rc != 0)
-        return rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-    uint64_t node = 0;
-    *n = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && entry_in_key(&k, r->keynum);
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint64_t this_node = be64_get((const unsigned char *)v.mv_data + 12);
-        if (*n > 0 && this_node != node)
-            break;
-        node = this_node;
-        *last = entry_id_of(&k);
-        (*n)++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    *node_out = node;
-    return *n ? store_node_last(s, txn, r->keynum, node, last) : 0;
 }
 
 /* The number of oldest entries below minid (exact MINID). */
@@ -331,48 +304,45 @@ static int count_below(struct store *s, MDB_txn *txn, const struct keyrec *r, st
     return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
 }
 
-/* '~': whole nodes only, oldest first, as Redis's streamTrim. */
-static int trim_approx(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
-                       uint64_t *removed)
-{
-    uint64_t limit = t->limit < 0 ? APPROX_DEFAULT_LIMIT : (uint64_t)t->limit;
-    while (r->length > 0) {
-        uint64_t n, node;
-        struct store_id last = { 0, 0 };
-        int rc = oldest_node(s, txn, r, &n, &node, &last);
-        if (rc != 0)
-            return rc;
-        if (n == 0 || (limit && *removed + n > limit))
-            break;
-        int remove = t->strategy == STORE_TRIM_MAXLEN ? r->length - n >= t->maxlen
-                                                      : store_id_cmp(last, t->minid) < 0;
-        if (!remove)
-            break;
-        if ((rc = delete_oldest(s, txn, r, n)) != 0)
-            return rc;
-        *removed += n;
-    }
-    return 0;
-}
-
+/* Redis's streamTrim: the oldest nodes go whole while the strategy allows
+ * (MAXLEN: what is left stays >= maxlen; MINID: the node's last ID ever
+ * added is below minid), within LIMIT for '~'; then, for '=', the entries
+ * of the next node are deleted one by one and the node stays. */
 static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struct store_trim_spec *t,
                     uint64_t *removed)
 {
     *removed = 0;
     if (t->strategy == STORE_TRIM_NONE)
         return 0;
-    if (t->approx)
-        return trim_approx(s, txn, r, t, removed);
-    uint64_t n = 0;
-    if (t->strategy == STORE_TRIM_MAXLEN)
-        n = r->length > t->maxlen ? r->length - t->maxlen : 0;
-    else {
-        int rc = count_below(s, txn, r, t->minid, &n);
-        if (rc != 0)
+    uint64_t limit = !t->approx ? 0 : t->limit < 0 ? APPROX_DEFAULT_LIMIT : (uint64_t)t->limit;
+    int maxlen = t->strategy == STORE_TRIM_MAXLEN;
+    for (;;) {
+        if (maxlen && r->length <= t->maxlen)
+            return 0;
+        uint64_t node, live;
+        struct store_id last;
+        int rc = store_node_first(s, txn, r->keynum, &node, &live, &last);
+        if (rc <= 0)
             return rc;
+        if (limit && *removed + live > limit)
+            return 0;
+        int remove = maxlen ? r->length - live >= t->maxlen : store_id_cmp(last, t->minid) < 0;
+        if (remove) {
+            if ((rc = delete_oldest(s, txn, r, live, 0)) != 0 || (rc = store_node_drop(s, txn, r->keynum, node)) != 0)
+                return rc;
+            *removed += live;
+            continue;
+        }
+        if (t->approx)
+            return 0;
+        uint64_t n = 0;
+        if (maxlen)
+            n = r->length - t->maxlen;
+        else if ((rc = count_below(s, txn, r, t->minid, &n)) != 0)
+            return rc;
+        *removed += n;
+        return n ? delete_oldest(s, txn, r, n, 1) : 0;
     }
-    *removed = n;
-    return n ? delete_oldest(s, txn, r, n) : 0;
 }
 
 int store_key_make_empty(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t *keynum)
@@ -427,7 +397,7 @@ int store_xdel(struct store *s, struct store_bytes key, const struct store_id *i
         }
         uint64_t node = (rc == 0 && v.mv_size == STORE_ENTRY_VAL) ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
         if (rc == 0 && (rc = mdb_del(txn, s->entries, &k, NULL)) == 0)
-            rc = store_node_entry_deleted(s, txn, r.keynum, node);
+            rc = store_node_entry_deleted(s, txn, r.keynum, node, 0);
         if (rc == 0) {
             r.length--;
             (*deleted)++;
@@ -524,7 +494,16 @@ int store_del(struct store *s, struct store_bytes key)
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc == 0 && r.length > 0)
-        rc = delete_oldest(s, txn, &r, r.length);
+        rc = delete_oldest(s, txn, &r, r.length, 0);
+    for (uint64_t node, live; rc == 0;) { /* nodes left with no live entry */
+        struct store_id last;
+        int found = store_node_first(s, txn, r.keynum, &node, &live, &last);
+        if (found <= 0) {
+            rc = found;
+            break;
+        }
+        rc = store_node_drop(s, txn, r.keynum, node);
+    }
     if (rc == 0) {
         unsigned char buf[STORE_KEY_LMDB_MAX];
         MDB_val k = key_val(s, key, buf);

@@ -901,9 +901,47 @@ class Gen:
             out += ["LIMIT", str(r.choice([0, 1, 50, 100, 150, 1000]))]
         return out
 
+    def group_op(self, key):
+        """Consumer-group operations (timing-free: min-idle 0, JUSTID or
+        masked times)."""
+        r = self.rnd
+        g = r.choice(["g0", "g0", "g1"])
+        c = r.choice(["c0", "c1", "c2"])
+        x = r.random()
+        if x < 0.12:
+            start = r.choice(["0", "$", self.some_id(key)])
+            return ["XGROUP", "CREATE", key, g, start] + (["MKSTREAM"] if r.random() < 0.5 else []) + (
+                ["ENTRIESREAD", str(r.choice([-1, 0, 1, 3, 10]))] if r.random() < 0.15 else [])
+        if x < 0.18:
+            return ["XGROUP", "SETID", key, g, r.choice(["0", "$", self.some_id(key)])] + (
+                ["ENTRIESREAD", str(r.choice([-1, 0, 2]))] if r.random() < 0.2 else [])
+        if x < 0.2:
+            return ["XGROUP", r.choice(["DESTROY", "DELCONSUMER"]), key, g] + ([c] if r.random() < 0.5 else [])[:1]
+        if x < 0.45:
+            cmd = ["XREADGROUP", "GROUP", g, c, "COUNT", str(r.randint(1, 4))]
+            if r.random() < 0.1:
+                cmd.append("NOACK")
+            return cmd + ["STREAMS", key, r.choice([">", ">", ">", "0", self.some_id(key)])]
+        if x < 0.6:
+            return ["XACK", key, g] + [self.some_id(key) for _ in range(r.randint(1, 3))]
+        if x < 0.7:
+            return ["XPENDING", key, g] + (["-", "+", "20"] + ([c] if r.random() < 0.3 else [])
+                                            if r.random() < 0.5 else [])
+        if x < 0.8:
+            return ["XCLAIM", key, g, c, "0"] + [self.some_id(key) for _ in range(r.randint(1, 2))] + r.choice(
+                [["JUSTID"], [], ["FORCE", "JUSTID"], ["RETRYCOUNT", "5"]])
+        if x < 0.88:
+            return ["XAUTOCLAIM", key, g, c, "0", r.choice(["0", "-", self.some_id(key)]),
+                    "COUNT", str(r.randint(1, 5))] + (["JUSTID"] if r.random() < 0.5 else [])
+        if x < 0.96:
+            return ["XINFO", "GROUPS", key]
+        return ["XINFO", "CONSUMERS", key, g]
+
     def op(self):
         r = self.rnd
         key = self.pick_key()
+        if r.random() < 0.15:
+            return self.group_op(key)
         x = r.random()
         if x < 0.45:
             last = self.last.get(key, (0, 0))
@@ -997,8 +1035,8 @@ def run_random(ref_port, sw_port, seed, nops, proto, batch=64, verbose=False, ap
             data = b"".join(encode(c) for c in cmds)
             for c in conns:
                 c.send(data)
-            ref = read_n(conns[0], len(cmds))
-            got = read_n(conns[1], len(cmds))
+            ref = [mask_cg(x) if isinstance(x, bytes) else x for x in read_n(conns[0], len(cmds))]
+            got = [mask_cg(x) if isinstance(x, bytes) else x for x in read_n(conns[1], len(cmds))]
             for k, cmd in enumerate(cmds):
                 history.append(cmd)
                 if ref[k] != got[k]:
@@ -1025,10 +1063,11 @@ def run_random(ref_port, sw_port, seed, nops, proto, batch=64, verbose=False, ap
             done += len(cmds)
         # Final state of every key, compared in full.
         for key in RKEYS:
-            for cmd in (["XLEN", key], ["XRANGE", key, "-", "+"], ["EXISTS", key]):
+            for cmd in (["XLEN", key], ["XRANGE", key, "-", "+"], ["EXISTS", key],
+                        ["XINFO", "STREAM", key, "FULL", "COUNT", "0"]):
                 for c in conns:
                     c.send(encode(cmd))
-                a, b = conns[0].reply(), conns[1].reply()
+                a, b = (mask_cg(x) if isinstance(x, bytes) else x for x in (conns[0].reply(), conns[1].reply()))
                 if a != b:
                     print("FAIL random [RESP%d] seed %d: final %s: redis %s, swarmlog %s"
                           % (proto, seed, label(Step(cmd)), show(a), show(b)))
