@@ -647,6 +647,35 @@ static const struct srv_history xpending_history[] = {
     { "6.2.0", "Added the `IDLE` option and exclusive range intervals." },
     { 0 },
 };
+/* ---- event log ---- */
+
+KS_AT(ks_ev_add, 1, KS_RW | KS_INSERT);
+static const struct srv_arg ev_add_expect_args[] = {
+    { .name = "any", .type = ARG_PURE_TOKEN, .token = "ANY" },
+    { .name = "nokey", .type = ARG_PURE_TOKEN, .token = "NOKEY" },
+    { .name = "exists", .type = ARG_PURE_TOKEN, .token = "EXISTS" },
+    { .name = "revision", .type = ARG_INTEGER },
+    END_ARGS,
+};
+static const struct srv_arg ev_add_tags_args[] = {
+    { .name = "numtags", .type = ARG_INTEGER },
+    { .name = "tag", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg ev_add_data_args[] = {
+    { .name = "field", .type = ARG_STRING },
+    { .name = "value", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_arg ev_add_args[] = {
+    { .name = "key", .type = ARG_KEY, .key_spec_index = 0 },
+    { .name = "tags", .type = ARG_BLOCK, .token = "TAGS", .flags = ARGF_OPTIONAL, .subargs = ev_add_tags_args },
+    { .name = "type", .type = ARG_STRING, .token = "TYPE", .flags = ARGF_OPTIONAL },
+    { .name = "eventid", .type = ARG_STRING, .token = "EVENTID", .flags = ARGF_OPTIONAL },
+    { .name = "expect", .type = ARG_ONEOF, .token = "EXPECT", .flags = ARGF_OPTIONAL, .subargs = ev_add_expect_args },
+    { .name = "data", .type = ARG_BLOCK, .flags = ARGF_MULTIPLE, .subargs = ev_add_data_args },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -683,6 +712,16 @@ const struct srv_command srv_command_table[] = {
     { .name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST, .acl = ACL_CONNECTION,
       .summary = "Echo the given string", .since = "1.0.0", .group = "connection",
       .complexity = "O(1)", .args = echo_args },
+    { .name = "ev.add", .proc = cmd_ev_add, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM, .acl = ACL_STREAM,
+      .key_specs = ks_ev_add, .nkey_specs = 1,
+      .summary = "Appends an event to the node's source stream and to a key: tags (the key is always one), an optional type and event id (a repeated id stores nothing and answers the stored position), and an optional expected revision of the key checked atomically",
+      .since = "0.1.0", .group = "stream", .complexity = "O(T + F): T tags, F fields", .args = ev_add_args },
+    { .name = "ev.node", .proc = cmd_ev_node, .arity = 1, .flags = CMD_READONLY | CMD_FAST, .acl = ACL_STREAM,
+      .summary = "Returns this node's id, source stream id, Lamport clock and number of stored events",
+      .since = "0.1.0", .group = "stream", .complexity = "O(1)" },
+    { .name = "ev.offsets", .proc = cmd_ev_offsets, .arity = 1, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .summary = "Returns the offset map of everything stored here (present) and of what peers are known to have that is missing here (toReplicate), as JSON objects",
+      .since = "0.1.0", .group = "stream", .complexity = "O(S): S source streams" },
     { .name = "exec", .proc = cmd_exec, .arity = 1, .flags = TX_FLAGS | CMD_SKIP_SLOWLOG,
       .acl = ACL_TRANSACTION, .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
       .group = "transactions", .complexity = "Depends on commands in the transaction" },

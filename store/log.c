@@ -171,12 +171,57 @@ static size_t varint_len(uint64_t v)
 }
 
 /* The exact encoded size of ev's record. */
+static size_t bytes_size(struct store_bytes b)
+{
+    return varint_len(b.len) + b.len;
+}
+
+/* A present optional string is stored with length + 1 (0: absent). */
+static size_t opt_size(struct store_bytes b)
+{
+    return b.ptr == NULL ? 1 : varint_len(b.len + 1) + b.len;
+}
+
+/* 1 if tag i of ev is the key or repeats an earlier tag (not stored). */
+static int tag_dup(const struct store_event_in *ev, size_t i)
+{
+    const struct store_bytes *t = &ev->tags[i];
+    if (t->len == ev->key.len && memcmp(t->ptr, ev->key.ptr, t->len) == 0)
+        return 1;
+    for (size_t j = 0; j < i; j++)
+        if (ev->tags[j].len == t->len && memcmp(ev->tags[j].ptr, t->ptr, t->len) == 0)
+            return 1;
+    return 0;
+}
+
 static size_t record_size(const struct store_event_in *ev)
 {
-    size_t n = RECORD_FIXED + varint_len(ev->key.len) + ev->key.len + 3 + varint_len(ev->nfields);
+    size_t n = RECORD_FIXED + bytes_size(ev->key) + opt_size(ev->type) + opt_size(ev->eventid), ntags = 0;
+    for (size_t i = 0; i < ev->ntags; i++)
+        if (!tag_dup(ev, i)) {
+            n += bytes_size(ev->tags[i]);
+            ntags++;
+        }
+    n += varint_len(ntags) + varint_len(ev->nfields);
     for (size_t i = 0; i < ev->nfields; i++)
-        n += varint_len(ev->fields[i].len) + ev->fields[i].len;
+        n += bytes_size(ev->fields[i]);
     return n;
+}
+
+static size_t put_bytes(unsigned char *p, struct store_bytes b)
+{
+    size_t n = varint_put(p, b.len);
+    memcpy(p + n, b.ptr, b.len);
+    return n + b.len;
+}
+
+static size_t put_opt(unsigned char *p, struct store_bytes b)
+{
+    if (b.ptr == NULL)
+        return varint_put(p, 0);
+    size_t n = varint_put(p, b.len + 1);
+    memcpy(p + n, b.ptr, b.len);
+    return n + b.len;
 }
 
 static size_t record_encode(unsigned char *p, const struct store_event_in *ev, uint64_t lamport)
@@ -189,19 +234,76 @@ static size_t record_encode(unsigned char *p, const struct store_event_in *ev, u
     be64_put(p + n + 16, ev->entry_id.ms);
     be64_put(p + n + 24, ev->entry_id.seq);
     n += 32;
-    n += varint_put(p + n, ev->key.len);
-    memcpy(p + n, ev->key.ptr, ev->key.len);
-    n += ev->key.len;
-    n += varint_put(p + n, 0); /* no extra tags */
-    n += varint_put(p + n, 0); /* no type */
-    n += varint_put(p + n, 0); /* no event id */
+    n += put_bytes(p + n, ev->key);
+    size_t ntags = 0;
+    for (size_t i = 0; i < ev->ntags; i++)
+        ntags += !tag_dup(ev, i);
+    n += varint_put(p + n, ntags);
+    for (size_t i = 0; i < ev->ntags; i++)
+        if (!tag_dup(ev, i))
+            n += put_bytes(p + n, ev->tags[i]);
+    n += put_opt(p + n, ev->type);
+    n += put_opt(p + n, ev->eventid);
     n += varint_put(p + n, ev->nfields);
-    for (size_t i = 0; i < ev->nfields; i++) {
-        n += varint_put(p + n, ev->fields[i].len);
-        memcpy(p + n, ev->fields[i].ptr, ev->fields[i].len);
-        n += ev->fields[i].len;
-    }
+    for (size_t i = 0; i < ev->nfields; i++)
+        n += put_bytes(p + n, ev->fields[i]);
     return n;
+}
+
+/* An index row: name form | be32 stream# | be64 offset -> empty. */
+static int index_put(struct store *s, MDB_txn *txn, MDB_dbi dbi, struct store_bytes name, uint32_t stream,
+                     uint64_t offset)
+{
+    unsigned char buf[STORE_KEY_LMDB_MAX + 12];
+    MDB_val k = store_name_key(s, name, buf), empty = { 0, NULL };
+    be32_put(buf + k.mv_size, stream);
+    be64_put(buf + k.mv_size + 4, offset);
+    k.mv_size += 12;
+    return mdb_put(txn, dbi, &k, &empty, 0);
+}
+
+/* The event's rows in the tag, type and event-id indexes. */
+static int index_event(struct store *s, MDB_txn *txn, const struct store_event_in *ev, uint32_t stream,
+                       uint64_t offset)
+{
+    int rc = index_put(s, txn, s->tags, ev->key, stream, offset);
+    for (size_t i = 0; rc == 0 && i < ev->ntags; i++)
+        if (!tag_dup(ev, i))
+            rc = index_put(s, txn, s->tags, ev->tags[i], stream, offset);
+    if (rc == 0 && ev->type.ptr != NULL)
+        rc = index_put(s, txn, s->types, ev->type, stream, offset);
+    if (rc == 0 && ev->eventid.ptr != NULL) {
+        unsigned char buf[STORE_KEY_LMDB_MAX], pos[12];
+        MDB_val k = store_name_key(s, ev->eventid, buf), v = { 12, pos };
+        be32_put(pos, stream);
+        be64_put(pos + 4, offset);
+        rc = mdb_put(txn, s->eventids, &k, &v, 0);
+    }
+    return rc;
+}
+
+int store_log_index_build(struct store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        /* schema < 5 events carry a key and nothing else to index */
+        const unsigned char *p = v.mv_data, *end = p + v.mv_size;
+        uint64_t len;
+        if (k.mv_size != 12 || v.mv_size < RECORD_FIXED || (p += RECORD_FIXED, varint_get(&p, end, &len)) != 0 ||
+            len > (uint64_t)(end - p)) {
+            rc = STORE_ERR_CORRUPT;
+            break;
+        }
+        struct store_bytes key = { (const char *)p, len };
+        if ((rc = index_put(s, txn, s->tags, key, be32_get(k.mv_data), be64_get((const unsigned char *)k.mv_data + 4))) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
@@ -217,6 +319,8 @@ int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in 
     if (rc != 0)
         return rc;
     record_encode(v.mv_data, ev, lamport);
+    if ((rc = index_event(s, txn, ev, s->own_stream, off)) != 0)
+        return rc;
     s->next_offset = off + 1;
     s->lamport = lamport;
     *stream = s->own_stream;

@@ -40,6 +40,7 @@ const char *store_strerror(int code)
     case STORE_ERR_NOGROUP: return "-NOGROUP No such consumer group for this key";
     case STORE_ERR_BUSYGROUP: return "-BUSYGROUP Consumer Group name already exists";
     case STORE_ERR_NAME_LONG: return "consumer group and consumer names are limited to 400 bytes";
+    case STORE_ERR_WRONGVERSION: return "-WRONGVERSION the key is not at the expected revision";
     case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)
@@ -161,7 +162,10 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "consumers", MDB_CREATE, &s->consumers)) != 0 ||
         (rc = mdb_dbi_open(txn, "cnames", MDB_CREATE, &s->cnames)) != 0 ||
         (rc = mdb_dbi_open(txn, "pel", MDB_CREATE, &s->pel)) != 0 ||
-        (rc = mdb_dbi_open(txn, "cpel", MDB_CREATE, &s->cpel)) != 0)
+        (rc = mdb_dbi_open(txn, "cpel", MDB_CREATE, &s->cpel)) != 0 ||
+        (rc = mdb_dbi_open(txn, "tags", MDB_CREATE, &s->tags)) != 0 ||
+        (rc = mdb_dbi_open(txn, "types", MDB_CREATE, &s->types)) != 0 ||
+        (rc = mdb_dbi_open(txn, "eventids", MDB_CREATE, &s->eventids)) != 0)
         goto fail;
 
     MDB_val val;
@@ -185,8 +189,11 @@ static int init_meta(struct store *s)
         rc = STORE_ERR_SCHEMA;
         goto fail;
     }
+    if ((rc = load_key_secret(s, txn)) != 0)
+        goto fail;
     if ((version < 2 && (rc = store_scan_index_build(s, txn)) != 0) || /* 1: no SCAN index */
         (version < 3 && (rc = store_log_upgrade(s, txn)) != 0) ||          /* 2: stored heads */
+        (version < 5 && (rc = store_log_index_build(s, txn)) != 0) ||      /* 4: no tag index */
         (version < STORE_SCHEMA_VERSION && (rc = put_schema(s, txn)) != 0))
         goto fail;
     if ((rc = meta_get(txn, s->meta, META_NODE_ID, &val)) != 0)
@@ -197,7 +204,7 @@ static int init_meta(struct store *s)
     }
     memcpy(s->node_id, val.mv_data, STORE_NODE_ID_LEN);
     s->node_id[STORE_NODE_ID_LEN] = '\0';
-    if ((rc = load_key_secret(s, txn)) != 0 || (rc = store_log_load(s, txn)) != 0)
+    if ((rc = store_log_load(s, txn)) != 0)
         goto fail;
     return mdb_txn_commit(txn);
 fail:

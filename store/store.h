@@ -33,6 +33,7 @@ enum {
     STORE_ERR_NOGROUP = -30016,     /* the key has no such consumer group */
     STORE_ERR_BUSYGROUP = -30017,   /* XGROUP CREATE: the group exists */
     STORE_ERR_NAME_LONG = -30018,   /* a group or consumer name beyond STORE_GROUP_NAME_MAX */
+    STORE_ERR_WRONGVERSION = -30019,/* EV.ADD EXPECT did not hold: nothing stored */
 };
 
 enum store_durability {
@@ -41,7 +42,7 @@ enum store_durability {
     STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
 
 /* A stream entry ID, <ms>-<seq>. */
@@ -155,6 +156,10 @@ struct store_xadd_req {
     struct store_trim_spec trim;
     uint64_t now_ms;                /* wall clock for '*' IDs */
     uint64_t now_us;                /* event timestamp */
+    /* EV.ADD's event metadata (XADD: none) */
+    const struct store_bytes *tags; /* besides the key, which is always one */
+    size_t ntags;
+    struct store_bytes type, eventid; /* ptr NULL: none */
 };
 
 /* Appends one entry to a key: one event of the node's source stream (next
@@ -362,6 +367,38 @@ typedef int (*store_pending_fn)(void *ctx, struct store_id id, struct store_byte
                                 uint64_t deliveries);
 /* Returns the number of entries passed to fn, or an error code (< 0). */
 long long store_pending_range(struct store *s, const struct store_pending_query *q, store_pending_fn fn, void *ctx);
+
+/* ---- the event log (EV.*) ---- */
+
+#define STORE_STREAM_ID_MAX 64 /* bytes of a source stream id, "<node id>-0", with its NUL */
+
+enum store_expect { STORE_EXPECT_ANY, STORE_EXPECT_NOKEY, STORE_EXPECT_EXISTS, STORE_EXPECT_REVISION };
+
+/* EV.ADD: an XADD with `*` (x.id_mode STORE_ID_AUTO), the event's tags,
+ * type and event id in x, and an expectation on the key's revision (the
+ * number of events ever added to it minus one; -1 for no key). */
+struct store_ev_add_req {
+    struct store_xadd_req x;
+    enum store_expect expect;
+    long long revision;        /* STORE_EXPECT_REVISION */
+};
+/* Where an event is: its source stream, offset, clock, time, entry ID. */
+struct store_ev_pos {
+    char stream[STORE_STREAM_ID_MAX];
+    uint64_t offset, lamport, timestamp_us;
+    struct store_id id;
+    int existed;               /* EV.ADD: the event id was already stored; nothing written */
+};
+/* Inside a write command. Returns 0 with *pos (pos->existed for a repeated
+ * event id: its stored position, nothing written), STORE_ERR_WRONGVERSION
+ * with the key's *revision (nothing written), or an XADD error. */
+int store_ev_add(struct store *s, const struct store_ev_add_req *req, struct store_ev_pos *pos, long long *revision);
+
+/* Every source stream holding events here, with its last offset. */
+typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);
+int store_log_offsets(struct store *s, store_offset_fn fn, void *ctx);
+/* The number of events stored. */
+int store_log_count(struct store *s, uint64_t *events);
 
 /* The node's event log: next offset of its source stream and its clock. */
 int store_log_head(struct store *s, uint64_t *next_offset, uint64_t *lamport);

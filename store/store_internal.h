@@ -24,6 +24,7 @@ struct store {
     MDB_env *env;
     MDB_dbi meta, streams, stream_nums, events, keys, entries, nodes, scan;
     MDB_dbi groups, consumers, cnames, pel, cpel; /* consumer groups (groups.c) */
+    MDB_dbi tags, types, eventids;                /* event-log indexes (log.c) */
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
@@ -90,6 +91,13 @@ int store_key_make_empty(struct store *s, MDB_txn *txn, struct store_bytes key, 
 int store_groups_drop_key(struct store *s, MDB_txn *txn, uint64_t keynum);
 int store_groups_drop_all(struct store *s, MDB_txn *txn);
 
+/* The LMDB key form of a name (a key, tag, type or event id): 'k' + name
+ * up to STORE_KEY_INLINE bytes, else 'h' + prefix + keyed 128-bit hash.
+ * buf holds STORE_KEY_LMDB_MAX bytes. */
+MDB_val store_name_key(const struct store *s, struct store_bytes name, unsigned char *buf);
+/* Adds the tag index rows of every stored event (upgrading to schema 5). */
+int store_log_index_build(struct store *s, MDB_txn *txn);
+
 /* Fills the SCAN index from `keys` (opening a schema-1 store). */
 int store_scan_index_build(struct store *s, MDB_txn *txn);
 
@@ -104,6 +112,9 @@ struct store_event_in {
     const struct store_bytes *fields;
     size_t nfields;
     uint64_t timestamp_us;
+    const struct store_bytes *tags; /* besides the key; may repeat it or each other */
+    size_t ntags;
+    struct store_bytes type, eventid; /* ptr NULL: none */
 };
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
                      uint32_t *stream, uint64_t *offset);

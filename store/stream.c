@@ -50,6 +50,11 @@ static int keyrec_decode(const MDB_val *v, struct keyrec *r)
  * STORE_KEY_LMDB_MAX bytes. */
 static MDB_val key_val(const struct store *s, struct store_bytes key, unsigned char *buf)
 {
+    return store_name_key(s, key, buf);
+}
+
+MDB_val store_name_key(const struct store *s, struct store_bytes key, unsigned char *buf)
+{
     if (key.len <= STORE_KEY_INLINE) {
         buf[0] = 'k';
         memcpy(buf + 1, key.ptr, key.len);
@@ -227,7 +232,8 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     uint32_t stream;
     if ((rc = next_id(&r, req, &id)) != 0)
         return rc;
-    struct store_event_in ev = { req->key, id, req->fields, req->nfields, req->now_us };
+    struct store_event_in ev = { req->key, id, req->fields, req->nfields, req->now_us,
+                                 req->tags, req->ntags, req->type, req->eventid };
     if ((rc = store_node_place(s, txn, r.keynum, r.node, r.entries_added == 0, &ev, &node)) != 0 ||
         (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
         return rc;
