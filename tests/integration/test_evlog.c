@@ -8,19 +8,7 @@
 
 #include "th_criterion.h"
 
-static char *tmp_root;
-
-static void fini(void)
-{
-    th_fini();
-    if (tmp_root) {
-        th_rmtree(tmp_root);
-        free(tmp_root);
-        tmp_root = NULL;
-    }
-}
-
-TestSuite(evlog, .fini = fini, .timeout = 120);
+TestSuite(evlog, .fini = th_fini_tmp, .timeout = 120);
 
 static th_server *start_on(const char *dir)
 {

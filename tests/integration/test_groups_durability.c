@@ -52,19 +52,7 @@
 #define PRODUCE_BATCH 8   /* XADDs per pipeline round trip of the producer */
 #define MAXK (1u << 20)   /* the producer stops before entry MAXK */
 
-static char *tmp_root;
-
-static void fini(void)
-{
-    th_fini();
-    if (tmp_root) {
-        th_rmtree(tmp_root);
-        free(tmp_root);
-        tmp_root = NULL;
-    }
-}
-
-TestSuite(groups_durability, .fini = fini, .timeout = 240);
+TestSuite(groups_durability, .fini = th_fini_tmp, .timeout = 240);
 
 static th_server *start_on(const char *datadir)
 {

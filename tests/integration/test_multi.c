@@ -26,19 +26,7 @@
 #define WRITERS 3
 #define BATCH 8 /* transactions per pipeline round trip */
 
-static char *tmp_root;
-
-static void fini(void)
-{
-    th_fini();
-    if (tmp_root) {
-        th_rmtree(tmp_root);
-        free(tmp_root);
-        tmp_root = NULL;
-    }
-}
-
-TestSuite(multi, .fini = fini, .timeout = 240);
+TestSuite(multi, .fini = th_fini_tmp, .timeout = 240);
 
 static th_server *start_on(const char *datadir)
 {

@@ -33,19 +33,7 @@
 
 #include "th_criterion.h"
 
-static char *tmp_root; /* the data directory's parent, removed by fini */
-
-static void fini(void)
-{
-    th_fini();
-    if (tmp_root) {
-        th_rmtree(tmp_root);
-        free(tmp_root);
-        tmp_root = NULL;
-    }
-}
-
-TestSuite(streams_durability, .fini = fini, .timeout = 240);
+TestSuite(streams_durability, .fini = th_fini_tmp, .timeout = 240);
 
 enum durability { STRICT, RELAXED };
 

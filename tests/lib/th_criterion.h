@@ -48,6 +48,21 @@ static inline void th_fini(void)
 
 /* True when the tests run against a reference redis-server (to validate the
  * tests themselves); swarmlog-only checks skip then. */
+/* A temp directory a test keeps across server restarts (make it with
+ * th_tmpdir_new()); th_fini_tmp() removes it, after th_fini(). Use
+ * TestSuite(name, .fini = th_fini_tmp) with it. */
+static char *tmp_root;
+
+static inline void th_fini_tmp(void)
+{
+    th_fini();
+    if (tmp_root) {
+        th_rmtree(tmp_root);
+        free(tmp_root);
+        tmp_root = NULL;
+    }
+}
+
 static inline bool th_is_reference(void)
 {
     const char *b = getenv("SWARMLOG_SERVER");
