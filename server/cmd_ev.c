@@ -4,6 +4,7 @@
 #include "server.h"
 #include "args.h"
 #include "commands.h"
+#include "evparse.h"
 #include "reply.h"
 #include "store.h"
 #include "stream_args.h"
@@ -175,42 +176,9 @@ void cmd_ev_node(struct client *c, int argc, const struct resp_arg *argv)
     reply_int(c, (long long)events);
 }
 
-struct json_buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void json_add(struct json_buf *j, const char *s, size_t n)
+static int collect_offset(void *ctx, const char *stream, uint64_t offset)
 {
-    if (j->oom)
-        return;
-    if (j->cap - j->len < n + 1) {
-        size_t cap = j->cap ? j->cap * 2 : 256;
-        while (cap - j->len < n + 1)
-            cap *= 2;
-        char *grown = realloc(j->p, cap);
-        if (grown == NULL) {
-            j->oom = 1;
-            return;
-        }
-        j->p = grown;
-        j->cap = cap;
-    }
-    memcpy(j->p + j->len, s, n);
-    j->len += n;
-}
-
-/* One "stream": offset member of an offset map (stream ids are base62 and
- * '-', nothing to escape). */
-static int json_member(void *ctx, const char *stream, uint64_t offset)
-{
-    struct json_buf *j = ctx;
-    char num[32];
-    json_add(j, j->len > 1 ? ",\"" : "\"", j->len > 1 ? 2 : 1);
-    json_add(j, stream, strlen(stream));
-    json_add(j, num, (size_t)snprintf(num, sizeof(num), "\":%llu", (unsigned long long)offset));
-    return 0;
+    return offset_map_set(ctx, stream, offset) != 0;
 }
 
 /* EV.OFFSETS: `present` (the last offset of every stream stored here) and
@@ -219,20 +187,21 @@ static int json_member(void *ctx, const char *stream, uint64_t offset)
 void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
 {
     (void)argc, (void)argv;
-    struct json_buf j = { 0 };
-    json_add(&j, "{", 1);
-    int rc = store_log_offsets(c->srv->store, json_member, &j);
-    json_add(&j, "}", 1);
-    if (rc == 0 && j.oom)
+    struct offset_map m = { 0 };
+    char *json = NULL;
+    size_t len = 0;
+    int rc = store_log_offsets(c->srv->store, collect_offset, &m);
+    if (rc == 0 && offset_map_json(&m, &json, &len) != 0)
         rc = STORE_ERR_NOMEM;
     if (rc != 0) {
         reply_store_error(c, rc);
     } else {
         reply_pairs(c, 2);
         reply_bulk_cstr(c, "present");
-        reply_bulk(c, j.p, j.len);
+        reply_bulk(c, json, len);
         reply_bulk_cstr(c, "toReplicate");
         reply_bulk_cstr(c, "{}");
     }
-    free(j.p);
+    free(json);
+    offset_map_free(&m);
 }
