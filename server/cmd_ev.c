@@ -205,3 +205,268 @@ void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
     free(json);
     offset_map_free(&m);
 }
+
+/* ---- EV.QUERY ---- */
+
+static void reply_bytes_or_null(struct client *c, struct store_bytes b)
+{
+    if (b.ptr == NULL)
+        reply_null(c);
+    else
+        reply_bulk(c, b.ptr, b.len);
+}
+
+/* An event, as EV.QUERY / EV.READ / EV.SUBSCRIBE show it. */
+static int reply_event(void *ctx, const struct store_event *ev)
+{
+    struct client *c = ctx;
+    reply_pairs(c, 10);
+    reply_bulk_cstr(c, "stream");
+    reply_bulk_cstr(c, ev->stream);
+    reply_bulk_cstr(c, "offset");
+    reply_int(c, (long long)ev->offset);
+    reply_bulk_cstr(c, "lamport");
+    reply_int(c, (long long)ev->lamport);
+    reply_bulk_cstr(c, "timestamp");
+    reply_int(c, (long long)ev->timestamp_us);
+    reply_bulk_cstr(c, "key");
+    reply_bulk(c, ev->key.ptr, ev->key.len);
+    reply_bulk_cstr(c, "id");
+    reply_stream_id(c, ev->id);
+    reply_bulk_cstr(c, "tags");
+    reply_array(c, ev->ntags);
+    for (size_t i = 0; i < ev->ntags; i++)
+        reply_bulk(c, ev->tags[i].ptr, ev->tags[i].len);
+    reply_bulk_cstr(c, "type");
+    reply_bytes_or_null(c, ev->type);
+    reply_bulk_cstr(c, "eventid");
+    reply_bytes_or_null(c, ev->eventid);
+    reply_bulk_cstr(c, "payload");
+    reply_array(c, ev->nfields);
+    for (size_t i = 0; i < ev->nfields; i++)
+        reply_bulk(c, ev->fields[i].ptr, ev->fields[i].len);
+    return 0;
+}
+
+struct ev_opts {
+    struct store_tag_expr *where;
+    struct store_bytes *types;
+    size_t ntypes;
+    struct offset_map from, to;
+    int have_from, have_to;
+    enum store_ev_order order;
+    long long count;
+};
+
+static void ev_opts_free(struct ev_opts *o)
+{
+    tag_expr_free(o->where);
+    free(o->types);
+    offset_map_free(&o->from);
+    offset_map_free(&o->to);
+}
+
+/* The options shared by EV.QUERY (query = 1) and EV.READ. Returns 0 or -1
+ * after replying. */
+static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, int start, int query,
+                            struct ev_opts *o)
+{
+    char err[256];
+    int have_order = 0, have_count = 0;
+    for (int i = start; i < argc; i++) {
+        int more = argc - i - 1;
+        const struct resp_arg *a = &argv[i];
+        if (arg_is(a, "where") && more && o->where == NULL) {
+            if ((o->where = tag_expr_parse(argv[i + 1].ptr, argv[i + 1].len, err, sizeof(err))) == NULL) {
+                reply_error(c, err);
+                return -1;
+            }
+            i++;
+        } else if (arg_is(a, "types") && more && o->types == NULL) {
+            long long n;
+            if (arg_to_ll(&argv[i + 1], &n) != 0 || n < 1) {
+                reply_error(c, "TYPES needs the number of types that follow (an integer >= 1)");
+                return -1;
+            }
+            if (n > more - 1) {
+                reply_errorf(c, "TYPES announces %lld types but only %d arguments follow", n, more - 1);
+                return -1;
+            }
+            if ((o->types = malloc((size_t)n * sizeof(*o->types))) == NULL) {
+                reply_error(c, "out of memory");
+                return -1;
+            }
+            for (long long t = 0; t < n; t++)
+                o->types[t] = arg_bytes(&argv[i + 2 + t]);
+            o->ntypes = (size_t)n;
+            i += 1 + (int)n;
+        } else if (arg_is(a, "from") && more && !o->have_from) {
+            if (offset_map_parse(argv[i + 1].ptr, argv[i + 1].len, &o->from, err, sizeof(err)) != 0) {
+                reply_errorf(c, "FROM: %s", err);
+                return -1;
+            }
+            o->have_from = 1;
+            i++;
+        } else if (query && arg_is(a, "to") && more && !o->have_to) {
+            if (offset_map_parse(argv[i + 1].ptr, argv[i + 1].len, &o->to, err, sizeof(err)) != 0) {
+                reply_errorf(c, "TO: %s", err);
+                return -1;
+            }
+            o->have_to = 1;
+            i++;
+        } else if (query && arg_is(a, "order") && more && !have_order) {
+            const struct resp_arg *v = &argv[++i];
+            if (arg_is(v, "lamport"))
+                o->order = STORE_ORDER_LAMPORT;
+            else if (arg_is(v, "lamportdesc"))
+                o->order = STORE_ORDER_LAMPORTDESC;
+            else if (arg_is(v, "stream"))
+                o->order = STORE_ORDER_STREAM;
+            else {
+                reply_error(c, "ORDER takes LAMPORT, LAMPORTDESC or STREAM");
+                return -1;
+            }
+            have_order = 1;
+        } else if (arg_is(a, "count") && more && !have_count) {
+            if (arg_to_ll(&argv[++i], &o->count) != 0 || o->count < 1) {
+                reply_error(c, "COUNT must be > 0");
+                return -1;
+            }
+            have_count = 1;
+        } else {
+            reply_error_syntax(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct bounds_ctx {
+    struct store_ev_bound *b;
+    size_t n, cap;
+    int oom;
+};
+
+static int add_bound(void *ctx, const char *stream, uint64_t last)
+{
+    struct bounds_ctx *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        struct store_ev_bound *g = realloc(x->b, cap * sizeof(*g));
+        if (g == NULL) {
+            x->oom = 1;
+            return 1;
+        }
+        x->b = g;
+        x->cap = cap;
+    }
+    char *name = strdup(stream);
+    if (name == NULL) {
+        x->oom = 1;
+        return 1;
+    }
+    x->b[x->n++] = (struct store_ev_bound){ name, -1, (int64_t)last };
+    return 0;
+}
+
+static int bound_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct store_ev_bound *)a)->stream, ((const struct store_ev_bound *)b)->stream);
+}
+
+static void bounds_free(struct bounds_ctx *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        free((char *)x->b[i].stream);
+    free(x->b);
+}
+
+/* Every stream stored here, bounded by FROM (exclusive) and TO (inclusive,
+ * at most what is stored); a stream named in a map must exist here. */
+static int bounds_or_reply(struct client *c, const struct ev_opts *o, struct bounds_ctx *x)
+{
+    int rc = store_log_offsets(c->srv->store, add_bound, x);
+    if (rc == 0 && x->oom)
+        rc = STORE_ERR_NOMEM;
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return -1;
+    }
+    qsort(x->b, x->n, sizeof(*x->b), bound_cmp);
+    const struct offset_map *maps[2] = { &o->from, &o->to };
+    for (int m = 0; m < 2; m++)
+        for (size_t i = 0; i < maps[m]->n; i++) {
+            size_t j = 0;
+            while (j < x->n && strcmp(x->b[j].stream, maps[m]->e[i].stream) != 0)
+                j++;
+            if (j == x->n) {
+                reply_errorf(c, "unknown stream '%s' in %s: no event of it is stored here", maps[m]->e[i].stream,
+                             m ? "TO" : "FROM");
+                return -1;
+            }
+        }
+    for (size_t j = 0; j < x->n; j++) {
+        uint64_t off;
+        if (offset_map_get(&o->from, x->b[j].stream, &off))
+            x->b[j].from = (int64_t)off;
+        if (o->have_to)
+            x->b[j].to = offset_map_get(&o->to, x->b[j].stream, &off) && (int64_t)off < x->b[j].to ? (int64_t)off
+                       : offset_map_get(&o->to, x->b[j].stream, &off) ? x->b[j].to : -1;
+    }
+    return 0;
+}
+
+static int cont_offset(void *ctx, const char *stream, int64_t offset)
+{
+    return offset >= 0 && offset_map_set(ctx, stream, (uint64_t)offset) != 0;
+}
+
+/* EV.QUERY [WHERE expr] [TYPES numtypes type ...] [FROM map] [TO map]
+ *          [ORDER LAMPORT|LAMPORTDESC|STREAM] [COUNT n] */
+void cmd_ev_query(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
+    struct bounds_ctx x = { 0 };
+    struct offset_map next = { 0 };
+    if (ev_opts_or_reply(c, argc, argv, 1, 1, &o) != 0 || bounds_or_reply(c, &o, &x) != 0)
+        goto done;
+    struct store_ev_query q = { .where = o.where, .types = o.types, .ntypes = o.ntypes, .bounds = x.b,
+                                .nbounds = x.n, .order = o.order, .count = o.count };
+    size_t mark = c->out.len;
+    reply_array(c, 2);
+    size_t map_at = c->out.len;
+    size_t list = reply_defer(c);
+    long long n = store_ev_query(c->srv->store, &q, reply_event, c, cont_offset, &next);
+    if (n < 0) {
+        c->out.len = mark;
+        reply_store_error(c, (int)n);
+        goto done;
+    }
+    reply_set_deferred_array(c, list, (size_t)n);
+    /* the continuation map goes first: move the events after it */
+    char *json;
+    size_t len;
+    if (offset_map_json(&next, &json, &len) != 0) {
+        c->out.len = mark;
+        reply_error(c, "out of memory");
+        goto done;
+    }
+    size_t events_len = c->out.len - map_at;
+    char *events = malloc(events_len ? events_len : 1);
+    if (events == NULL) {
+        free(json);
+        c->out.len = mark;
+        reply_error(c, "out of memory");
+        goto done;
+    }
+    memcpy(events, c->out.data + map_at, events_len);
+    c->out.len = map_at;
+    reply_bulk(c, json, len);
+    reply_raw(c, events, events_len);
+    free(events);
+    free(json);
+done:
+    offset_map_free(&next);
+    bounds_free(&x);
+    ev_opts_free(&o);
+}

@@ -676,6 +676,26 @@ static const struct srv_arg ev_add_args[] = {
     { .name = "data", .type = ARG_BLOCK, .flags = ARGF_MULTIPLE, .subargs = ev_add_data_args },
     END_ARGS,
 };
+static const struct srv_arg ev_types_args[] = {
+    { .name = "numtypes", .type = ARG_INTEGER },
+    { .name = "type", .type = ARG_STRING, .flags = ARGF_MULTIPLE },
+    END_ARGS,
+};
+static const struct srv_arg ev_order_args[] = {
+    { .name = "lamport", .type = ARG_PURE_TOKEN, .token = "LAMPORT" },
+    { .name = "lamportdesc", .type = ARG_PURE_TOKEN, .token = "LAMPORTDESC" },
+    { .name = "stream", .type = ARG_PURE_TOKEN, .token = "STREAM" },
+    END_ARGS,
+};
+static const struct srv_arg ev_query_args[] = {
+    { .name = "expression", .type = ARG_STRING, .token = "WHERE", .flags = ARGF_OPTIONAL },
+    { .name = "types", .type = ARG_BLOCK, .token = "TYPES", .flags = ARGF_OPTIONAL, .subargs = ev_types_args },
+    { .name = "from", .type = ARG_STRING, .token = "FROM", .flags = ARGF_OPTIONAL },
+    { .name = "to", .type = ARG_STRING, .token = "TO", .flags = ARGF_OPTIONAL },
+    { .name = "order", .type = ARG_ONEOF, .token = "ORDER", .flags = ARGF_OPTIONAL, .subargs = ev_order_args },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -722,6 +742,11 @@ const struct srv_command srv_command_table[] = {
     { .name = "ev.offsets", .proc = cmd_ev_offsets, .arity = 1, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .summary = "Returns the offset map of everything stored here (present) and of what peers are known to have that is missing here (toReplicate), as JSON objects",
       .since = "0.1.0", .group = "stream", .complexity = "O(S): S source streams" },
+    { .name = "ev.query", .proc = cmd_ev_query, .arity = -1, .flags = CMD_READONLY, .acl = ACL_STREAM,
+      .summary = "Returns the events matching a tag expression and types between two offset maps, in Lamport order (or reversed, or stream by stream), with the offset map to continue from",
+      .since = "0.1.0", .group = "stream",
+      .complexity = "O(M log N): M matching events (plus the steps of AND), N events in the log",
+      .args = ev_query_args },
     { .name = "exec", .proc = cmd_exec, .arity = 1, .flags = TX_FLAGS | CMD_SKIP_SLOWLOG,
       .acl = ACL_TRANSACTION, .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
       .group = "transactions", .complexity = "Depends on commands in the transaction" },

@@ -261,7 +261,7 @@ struct tparse {
     int depth;
 };
 
-static struct tag_expr *tfail(struct tparse *t, const char *what)
+static struct store_tag_expr *tfail(struct tparse *t, const char *what)
 {
     if (t->err[0] == '\0') {
         if (t->pos >= t->len)
@@ -284,23 +284,23 @@ static int bare_char(char ch)
            ch == '-' || ch == ':' || ch == '.' || ch == '/' || ch == '@' || ch == '#';
 }
 
-static struct tag_expr *node(enum tag_op op)
+static struct store_tag_expr *node(enum store_tag_op op)
 {
-    struct tag_expr *e = calloc(1, sizeof(*e));
+    struct store_tag_expr *e = calloc(1, sizeof(*e));
     if (e != NULL)
         e->op = op;
     return e;
 }
 
-static struct tag_expr *parse_or(struct tparse *t);
+static struct store_tag_expr *parse_or(struct tparse *t);
 
-static struct tag_expr *parse_atom(struct tparse *t)
+static struct store_tag_expr *parse_atom(struct tparse *t)
 {
     tskip(t);
     if (t->pos >= t->len)
         return tfail(t, "expected a tag, '(', '*' or isLocal");
     char ch = t->p[t->pos];
-    struct tag_expr *e;
+    struct store_tag_expr *e;
     if (ch == '(') {
         if (++t->depth > 100)
             return tfail(t, "parentheses nested too deep");
@@ -319,7 +319,7 @@ static struct tag_expr *parse_atom(struct tparse *t)
     }
     if (ch == '*') {
         t->pos++;
-        e = node(TAG_ALL);
+        e = node(STORE_TAG_ALL);
         return e ? e : tfail(t, "out of memory");
     }
     if (ch == '\'') {
@@ -349,11 +349,11 @@ static struct tag_expr *parse_atom(struct tparse *t)
             t->pos = start - 1;
             return tfail(t, "empty tag");
         }
-        if ((e = node(TAG_LEAF)) == NULL) {
+        if ((e = node(STORE_TAG_LEAF)) == NULL) {
             free(buf);
             return tfail(t, "out of memory");
         }
-        *e = (struct tag_expr){ .op = TAG_LEAF, .tag = buf, .len = n };
+        *e = (struct store_tag_expr){ .op = STORE_TAG_LEAF, .tag = buf, .len = n };
         return e;
     }
     if (!bare_char(ch))
@@ -362,10 +362,10 @@ static struct tag_expr *parse_atom(struct tparse *t)
     while (t->pos < t->len && bare_char(t->p[t->pos]))
         t->pos++;
     size_t n = t->pos - start;
-    if ((e = node(TAG_LEAF)) == NULL)
+    if ((e = node(STORE_TAG_LEAF)) == NULL)
         return tfail(t, "out of memory");
     if (n == 7 && memcmp(t->p + start, "isLocal", 7) == 0) {
-        e->op = TAG_LOCAL;
+        e->op = STORE_TAG_LOCAL;
         return e;
     }
     if ((e->tag = malloc(n)) == NULL) {
@@ -373,47 +373,47 @@ static struct tag_expr *parse_atom(struct tparse *t)
         return tfail(t, "out of memory");
     }
     memcpy(e->tag, t->p + start, n);
-    e->op = TAG_LEAF;
+    e->op = STORE_TAG_LEAF;
     e->len = n;
     return e;
 }
 
-static struct tag_expr *parse_binary(struct tparse *t, char opch, enum tag_op op,
-                                     struct tag_expr *(*sub)(struct tparse *))
+static struct store_tag_expr *parse_binary(struct tparse *t, char opch, enum store_tag_op op,
+                                     struct store_tag_expr *(*sub)(struct tparse *))
 {
-    struct tag_expr *l = sub(t);
+    struct store_tag_expr *l = sub(t);
     while (l != NULL) {
         tskip(t);
         if (t->pos >= t->len || t->p[t->pos] != opch)
             return l;
         t->pos++;
-        struct tag_expr *r = sub(t), *e = r ? node(op) : NULL;
+        struct store_tag_expr *r = sub(t), *e = r ? node(op) : NULL;
         if (e == NULL) {
             tag_expr_free(l);
             tag_expr_free(r);
             return r ? tfail(t, "out of memory") : NULL;
         }
-        *e = (struct tag_expr){ .op = op, .l = l, .r = r };
+        *e = (struct store_tag_expr){ .op = op, .l = l, .r = r };
         l = e;
     }
     return NULL;
 }
 
-static struct tag_expr *parse_and(struct tparse *t)
+static struct store_tag_expr *parse_and(struct tparse *t)
 {
-    return parse_binary(t, '&', TAG_AND, parse_atom);
+    return parse_binary(t, '&', STORE_TAG_AND, parse_atom);
 }
 
-static struct tag_expr *parse_or(struct tparse *t)
+static struct store_tag_expr *parse_or(struct tparse *t)
 {
-    return parse_binary(t, '|', TAG_OR, parse_and);
+    return parse_binary(t, '|', STORE_TAG_OR, parse_and);
 }
 
-struct tag_expr *tag_expr_parse(const char *text, size_t len, char *err, size_t errlen)
+struct store_tag_expr *tag_expr_parse(const char *text, size_t len, char *err, size_t errlen)
 {
     struct tparse t = { text, len, 0, err, errlen, 0 };
     err[0] = '\0';
-    struct tag_expr *e = parse_or(&t);
+    struct store_tag_expr *e = parse_or(&t);
     if (e == NULL)
         return NULL;
     tskip(&t);
@@ -424,7 +424,7 @@ struct tag_expr *tag_expr_parse(const char *text, size_t len, char *err, size_t 
     return e;
 }
 
-void tag_expr_free(struct tag_expr *e)
+void tag_expr_free(struct store_tag_expr *e)
 {
     if (e == NULL)
         return;
@@ -434,18 +434,18 @@ void tag_expr_free(struct tag_expr *e)
     free(e);
 }
 
-int tag_expr_match(const struct tag_expr *e, const char *const *tags, const size_t *lens, size_t ntags, int local)
+int tag_expr_match(const struct store_tag_expr *e, const char *const *tags, const size_t *lens, size_t ntags, int local)
 {
     switch (e->op) {
-    case TAG_ALL:
+    case STORE_TAG_ALL:
         return 1;
-    case TAG_LOCAL:
+    case STORE_TAG_LOCAL:
         return local;
-    case TAG_AND:
+    case STORE_TAG_AND:
         return tag_expr_match(e->l, tags, lens, ntags, local) && tag_expr_match(e->r, tags, lens, ntags, local);
-    case TAG_OR:
+    case STORE_TAG_OR:
         return tag_expr_match(e->l, tags, lens, ntags, local) || tag_expr_match(e->r, tags, lens, ntags, local);
-    case TAG_LEAF:
+    case STORE_TAG_LEAF:
         for (size_t i = 0; i < ntags; i++)
             if (lens[i] == e->len && memcmp(tags[i], e->tag, e->len) == 0)
                 return 1;

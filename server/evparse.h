@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 /* An offset map: {"<stream id>": <offset>, ...}. */
 struct offset_entry {
     char *stream;      /* NUL-terminated copy */
@@ -31,23 +33,15 @@ int offset_map_set(struct offset_map *m, const char *stream, uint64_t offset);
 int offset_map_json(const struct offset_map *m, char **out, size_t *outlen);
 void offset_map_free(struct offset_map *m);
 
-/* A tag expression: tags (bare words of letters, digits and _ - : . / @ #,
+/* A tag expression (struct store_tag_expr, store.h): tags (bare words of letters, digits and _ - : . / @ #,
  * or 'quoted' with '' for a quote), `&` binding tighter than `|`,
  * parentheses, `*` (every event) and `isLocal` (events of this node). */
-enum tag_op { TAG_LEAF, TAG_ALL, TAG_LOCAL, TAG_AND, TAG_OR };
-struct tag_expr {
-    enum tag_op op;
-    char *tag;                 /* TAG_LEAF: the tag bytes (not NUL-terminated) */
-    size_t len;
-    struct tag_expr *l, *r;    /* TAG_AND, TAG_OR */
-};
-
 /* Parses expr. Returns the tree (free with tag_expr_free), or NULL with a
  * message in err naming the position (1-based) of the problem. */
-struct tag_expr *tag_expr_parse(const char *text, size_t len, char *err, size_t errlen);
-void tag_expr_free(struct tag_expr *e);
+struct store_tag_expr *tag_expr_parse(const char *text, size_t len, char *err, size_t errlen);
+void tag_expr_free(struct store_tag_expr *e);
 /* Whether an event with these tags (and local-ness) matches e. */
-int tag_expr_match(const struct tag_expr *e, const char *const *tags, const size_t *lens, size_t ntags,
+int tag_expr_match(const struct store_tag_expr *e, const char *const *tags, const size_t *lens, size_t ntags,
                    int local);
 
 #endif

@@ -20,6 +20,7 @@ void reply_simple_len(struct client *c, const char *s, size_t len) { resp_add_si
 void reply_int(struct client *c, long long v) { resp_add_int(out_of(c), v); }
 void reply_bulk(struct client *c, const char *s, size_t len) { resp_add_bulk(out_of(c), s, len); }
 void reply_null(struct client *c) { resp_add_null(out_of(c)); }
+void reply_raw(struct client *c, const char *s, size_t len) { resp_add_raw(out_of(c), s, len); }
 void reply_null_array(struct client *c) { resp_add_null_array(out_of(c)); }
 void reply_array(struct client *c, size_t n) { resp_add_array(out_of(c), n); }
 void reply_map(struct client *c, size_t n) { resp_add_map(out_of(c), n); }

@@ -31,6 +31,8 @@ void reply_int(struct client *c, long long v);
 void reply_bulk(struct client *c, const char *s, size_t len);
 void reply_bulk_cstr(struct client *c, const char *s);         /* NULL -> null */
 void reply_null(struct client *c);
+/* Bytes that are already a RESP reply (moved within the output buffer). */
+void reply_raw(struct client *c, const char *s, size_t len);
 void reply_null_array(struct client *c);
 void reply_array(struct client *c, size_t n);
 void reply_map(struct client *c, size_t n);

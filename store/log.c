@@ -32,8 +32,7 @@ static size_t varint_put(unsigned char *p, uint64_t v)
     return n;
 }
 
-/* Reads a varint from [*p, end). Returns 0 and advances *p, or -1. */
-static int varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
 {
     uint64_t r = 0;
     for (int shift = 0; shift < 64 && *p < end; shift += 7) {
@@ -293,7 +292,7 @@ int store_log_index_build(struct store *s, MDB_txn *txn)
         /* schema < 5 events carry a key and nothing else to index */
         const unsigned char *p = v.mv_data, *end = p + v.mv_size;
         uint64_t len;
-        if (k.mv_size != 12 || v.mv_size < RECORD_FIXED || (p += RECORD_FIXED, varint_get(&p, end, &len)) != 0 ||
+        if (k.mv_size != 12 || v.mv_size < RECORD_FIXED || (p += RECORD_FIXED, store_varint_get(&p, end, &len)) != 0 ||
             len > (uint64_t)(end - p)) {
             rc = STORE_ERR_CORRUPT;
             break;
@@ -341,7 +340,7 @@ int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t off
 static int skip_bytes(const unsigned char **p, const unsigned char *end, uint64_t adjust)
 {
     uint64_t len;
-    if (varint_get(p, end, &len) != 0)
+    if (store_varint_get(p, end, &len) != 0)
         return -1;
     if (adjust) {
         if (len == 0)
@@ -361,17 +360,17 @@ long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, siz
     if (rec->mv_size < RECORD_FIXED || p[0] != RECORD_VERSION)
         return -1;
     p += RECORD_FIXED;
-    if (skip_bytes(&p, end, 0) != 0 || varint_get(&p, end, &ntags) != 0)
+    if (skip_bytes(&p, end, 0) != 0 || store_varint_get(&p, end, &ntags) != 0)
         return -1;
     for (uint64_t i = 0; i < ntags; i++)
         if (skip_bytes(&p, end, 0) != 0)
             return -1;
     if (skip_bytes(&p, end, 1) != 0 || skip_bytes(&p, end, 1) != 0 ||
-        varint_get(&p, end, &nfields) != 0 || nfields > rec->mv_size)
+        store_varint_get(&p, end, &nfields) != 0 || nfields > rec->mv_size)
         return -1;
     for (uint64_t i = 0; i < nfields; i++) {
         uint64_t len;
-        if (varint_get(&p, end, &len) != 0 || len > (uint64_t)(end - p))
+        if (store_varint_get(&p, end, &len) != 0 || len > (uint64_t)(end - p))
             return -1;
         if (i < max) {
             fields[i].ptr = (const char *)p;

@@ -394,6 +394,57 @@ struct store_ev_pos {
  * with the key's *revision (nothing written), or an XADD error. */
 int store_ev_add(struct store *s, const struct store_ev_add_req *req, struct store_ev_pos *pos, long long *revision);
 
+/* A tag expression, as EV.QUERY's WHERE (parsed by the server). */
+enum store_tag_op { STORE_TAG_LEAF, STORE_TAG_ALL, STORE_TAG_LOCAL, STORE_TAG_AND, STORE_TAG_OR };
+struct store_tag_expr {
+    enum store_tag_op op;
+    char *tag;                       /* STORE_TAG_LEAF: the tag bytes */
+    size_t len;
+    struct store_tag_expr *l, *r;    /* STORE_TAG_AND, STORE_TAG_OR */
+};
+
+/* An event as stored, for a callback (pointers valid during the call). */
+struct store_event {
+    const char *stream;              /* "<node id>-0" */
+    uint64_t offset, lamport, timestamp_us;
+    struct store_bytes key;
+    struct store_id id;
+    const struct store_bytes *tags;  /* the key first, then the others */
+    size_t ntags;
+    struct store_bytes type, eventid; /* ptr NULL: none */
+    const struct store_bytes *fields;
+    size_t nfields;
+};
+typedef int (*store_event_fn)(void *ctx, const struct store_event *ev);
+
+enum store_ev_order { STORE_ORDER_LAMPORT, STORE_ORDER_LAMPORTDESC, STORE_ORDER_STREAM };
+
+/* Bounds of a query for one stream: events with from < offset <= to. */
+struct store_ev_bound {
+    const char *stream;
+    int64_t from;                    /* -1: from the first event */
+    int64_t to;                      /* inclusive; -1: nothing */
+};
+struct store_ev_query {
+    const struct store_tag_expr *where;  /* NULL: every event */
+    const struct store_bytes *types;     /* any of these types; ntypes 0: any event */
+    size_t ntypes;
+    const struct store_ev_bound *bounds; /* the streams to read (others: none) */
+    size_t nbounds;
+    enum store_ev_order order;
+    long long count;                     /* <= 0: no limit */
+};
+/* Runs a query: fn gets the matching events in order (LAMPORT: ascending
+ * (lamport, stream id, offset); LAMPORTDESC: descending; STREAM: stream by
+ * stream in the bounds' order, ascending offsets). cont gets, per stream,
+ * where the next page starts: for ascending orders the new `from` (the last
+ * offset returned, or `to` when the stream was read to its end); for
+ * LAMPORTDESC the new `to` (one below the smallest returned, or `from`).
+ * Returns the number of events, or an error code (< 0). Cost: index seeks
+ * per matching event (and per AND step), not a scan of the log. */
+long long store_ev_query(struct store *s, const struct store_ev_query *q, store_event_fn fn, void *ctx,
+                         int (*cont)(void *ctx, const char *stream, int64_t offset), void *cont_ctx);
+
 /* Every source stream holding events here, with its last offset. */
 typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);
 int store_log_offsets(struct store *s, store_offset_fn fn, void *ctx);

@@ -118,6 +118,9 @@ struct store_event_in {
 };
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
                      uint32_t *stream, uint64_t *offset);
+/* Reads a varint (7 bits a byte, low first) from [*p, end). Returns 0 and
+ * advances *p, or -1. */
+int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v);
 /* Decodes the payload of an event record: fills up to max fields, returns
  * the number of fields (may exceed max: call again with more room), or -1
  * for a malformed record. */

@@ -74,7 +74,7 @@ Test(offset_map, errors_name_the_position)
     }
 }
 
-static struct tag_expr *parse_expr(const char *text, char *err)
+static struct store_tag_expr *parse_expr(const char *text, char *err)
 {
     return tag_expr_parse(text, strlen(text), err, 200);
 }
@@ -82,7 +82,7 @@ static struct tag_expr *parse_expr(const char *text, char *err)
 static int matches(const char *expr, const char *tagline, int local)
 {
     char err[200], buf[256];
-    struct tag_expr *e = parse_expr(expr, err);
+    struct store_tag_expr *e = parse_expr(expr, err);
     cr_assert_not_null(e, "%s: %s", expr, err);
     const char *tags[16];
     size_t lens[16], n = 0;
@@ -112,8 +112,8 @@ Test(tag_expr, precedence_quotes_and_keywords)
     cr_assert(matches("region:eu & user@host & a/b.c#1-2_3", "region:eu user@host a/b.c#1-2_3", 0));
     cr_assert(matches("'two words' & 'it''s'", "two@words it's", 0) == 0);
     char err[200];
-    struct tag_expr *e = parse_expr("'it''s'", err);
-    cr_assert(e && e->op == TAG_LEAF && e->len == 4 && memcmp(e->tag, "it's", 4) == 0);
+    struct store_tag_expr *e = parse_expr("'it''s'", err);
+    cr_assert(e && e->op == STORE_TAG_LEAF && e->len == 4 && memcmp(e->tag, "it's", 4) == 0);
     tag_expr_free(e);
 }
 
