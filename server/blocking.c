@@ -24,6 +24,11 @@ struct blocked_read {
     int group_mode, noack;
     char *group, *consumer;
     size_t group_len, consumer_len;
+    /* a custom read (EV.READ): served by serve(), any committed write may
+     * make it ready */
+    int (*serve)(struct client *c, void *state);
+    void (*free_state)(void *state);
+    void *state;
 };
 
 static const struct store_id ID_MAX = { UINT64_MAX, UINT64_MAX };
@@ -97,6 +102,8 @@ void client_unblock_free(struct client *c)
     free(b->ids);
     free(b->group);
     free(b->consumer);
+    if (b->free_state)
+        b->free_state(b->state);
     free(b);
     c->blocked = NULL;
     c->flags &= ~CLIENT_BLOCKED;
@@ -188,6 +195,21 @@ int client_block_xreadgroup(struct client *c, const struct xreadgroup_req *r, lo
     return block_start(c, b, timeout_ms);
 }
 
+int client_block_custom(struct client *c, int (*serve)(struct client *, void *), void (*free_state)(void *),
+                        void *state, long long timeout_ms)
+{
+    struct blocked_read *b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        free_state(state);
+        reply_error(c, "out of memory");
+        return -1;
+    }
+    b->serve = serve;
+    b->free_state = free_state;
+    b->state = state;
+    return block_start(c, b, timeout_ms);
+}
+
 static int block_start(struct client *c, struct blocked_read *b, long long timeout_ms)
 {
     if (timeout_ms > 0) {
@@ -196,6 +218,8 @@ static int block_start(struct client *c, struct blocked_read *b, long long timeo
         if (b->timer == NULL || evtimer_add(b->timer, &tv) != 0) {
             if (b->timer)
                 event_free(b->timer);
+            if (b->free_state)
+                b->free_state(b->state);
             free(b->group), free(b->consumer), free(b->bytes), free(b->keys), free(b->ids), free(b);
             reply_error(c, "out of memory");
             return -1;
@@ -262,7 +286,7 @@ static void group_serve(struct client *c, const struct blocked_read *b)
 /* 1 if a write since the last pass named one of b's keys. */
 static int touched(const struct srv *s, const struct blocked_read *b)
 {
-    if (s->touched_all)
+    if (s->touched_all || (b->serve != NULL && s->ntouched > 0))
         return 1;
     for (size_t t = 0; t < s->ntouched; t++) {
         const char *name = s->touched_bytes + s->touched[t].off;
@@ -281,6 +305,11 @@ void srv_wake_blocked(struct srv *s)
         struct blocked_read *b = c->blocked;
         if ((c->flags & CLIENT_CLOSE_ASAP) || !touched(s, b))
             continue;
+        if (b->serve != NULL) {
+            if (b->serve(c, b->state) != 0)
+                unblock_and_resume(c);
+            continue;
+        }
         if (!b->group_mode) {
             if (xread_serve(c, b->nkeys, b->keys, b->ids, b->count) != 0)
                 unblock_and_resume(c);

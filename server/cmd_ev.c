@@ -421,42 +421,42 @@ static int cont_offset(void *ctx, const char *stream, int64_t offset)
     return offset >= 0 && offset_map_set(ctx, stream, (uint64_t)offset) != 0;
 }
 
-/* EV.QUERY [WHERE expr] [TYPES numtypes type ...] [FROM map] [TO map]
- *          [ORDER LAMPORT|LAMPORTDESC|STREAM] [COUNT n] */
-void cmd_ev_query(struct client *c, int argc, const struct resp_arg *argv)
+/* Runs the query of o and writes [offset map, events]. When none matches
+ * and !empty_ok, writes nothing and returns 0. Returns the number of
+ * events, or -1 after an error reply. */
+static long long ev_reply_query(struct client *c, const struct ev_opts *o, int empty_ok)
 {
-    struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
     struct bounds_ctx x = { 0 };
     struct offset_map next = { 0 };
-    if (ev_opts_or_reply(c, argc, argv, 1, 1, &o) != 0 || bounds_or_reply(c, &o, &x) != 0)
+    long long n = -1;
+    if (bounds_or_reply(c, o, &x) != 0)
         goto done;
-    struct store_ev_query q = { .where = o.where, .types = o.types, .ntypes = o.ntypes, .bounds = x.b,
-                                .nbounds = x.n, .order = o.order, .count = o.count };
+    struct store_ev_query q = { .where = o->where, .types = o->types, .ntypes = o->ntypes, .bounds = x.b,
+                                .nbounds = x.n, .order = o->order, .count = o->count };
     size_t mark = c->out.len;
     reply_array(c, 2);
     size_t map_at = c->out.len;
     size_t list = reply_defer(c);
-    long long n = store_ev_query(c->srv->store, &q, reply_event, c, cont_offset, &next);
+    n = store_ev_query(c->srv->store, &q, reply_event, c, cont_offset, &next);
     if (n < 0) {
         c->out.len = mark;
         reply_store_error(c, (int)n);
+        n = -1;
+        goto done;
+    }
+    if (n == 0 && !empty_ok) {
+        c->out.len = mark;
         goto done;
     }
     reply_set_deferred_array(c, list, (size_t)n);
     /* the continuation map goes first: move the events after it */
-    char *json;
-    size_t len;
-    if (offset_map_json(&next, &json, &len) != 0) {
-        c->out.len = mark;
-        reply_error(c, "out of memory");
-        goto done;
-    }
-    size_t events_len = c->out.len - map_at;
-    char *events = malloc(events_len ? events_len : 1);
-    if (events == NULL) {
+    char *json = NULL, *events = NULL;
+    size_t len, events_len = c->out.len - map_at;
+    if (offset_map_json(&next, &json, &len) != 0 || (events = malloc(events_len ? events_len : 1)) == NULL) {
         free(json);
         c->out.len = mark;
         reply_error(c, "out of memory");
+        n = -1;
         goto done;
     }
     memcpy(events, c->out.data + map_at, events_len);
@@ -468,5 +468,81 @@ void cmd_ev_query(struct client *c, int argc, const struct resp_arg *argv)
 done:
     offset_map_free(&next);
     bounds_free(&x);
+    return n;
+}
+
+/* EV.QUERY [WHERE expr] [TYPES numtypes type ...] [FROM map] [TO map]
+ *          [ORDER LAMPORT|LAMPORTDESC|STREAM] [COUNT n] */
+void cmd_ev_query(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
+    if (ev_opts_or_reply(c, argc, argv, 1, 1, &o) == 0)
+        ev_reply_query(c, &o, 1);
     ev_opts_free(&o);
+}
+
+/* ---- EV.READ ---- */
+
+static int ev_read_serve(struct client *c, void *state)
+{
+    return ev_reply_query(c, state, 0) != 0;
+}
+
+static void ev_read_free(void *state)
+{
+    ev_opts_free(state);
+    free(state);
+}
+
+/* EV.READ [WHERE expr] [TYPES numtypes type ...] [COUNT n] [BLOCK ms] FROM map:
+ * the matching events after FROM, ascending; waits for the first. */
+void cmd_ev_read(struct client *c, int argc, const struct resp_arg *argv)
+{
+    struct ev_opts *o = calloc(1, sizeof(*o));
+    long long timeout = -1;
+    if (o == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    o->order = STORE_ORDER_LAMPORT;
+    /* BLOCK is EV.READ's own; the rest is shared with EV.QUERY */
+    int n = 0;
+    struct resp_arg *rest = malloc((size_t)argc * sizeof(*rest));
+    if (rest == NULL) {
+        free(o);
+        reply_error(c, "out of memory");
+        return;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && arg_is(&argv[i], "block") && i + 1 < argc && timeout < 0) {
+            if (arg_to_ll_or_reply(c, &argv[i + 1], &timeout, "timeout is not an integer or out of range") != 0)
+                goto fail;
+            if (timeout < 0) {
+                reply_error(c, "timeout is negative");
+                goto fail;
+            }
+            i++;
+            continue;
+        }
+        rest[n++] = argv[i];
+    }
+    if (ev_opts_or_reply(c, n, rest, 1, 0, o) != 0)
+        goto fail;
+    if (!o->have_from) {
+        reply_error(c, "EV.READ needs FROM <offset map> (use {} for the whole log)");
+        goto fail;
+    }
+    free(rest);
+    long long got = ev_reply_query(c, o, 0);
+    if (got == 0 && timeout >= 0 && !(c->flags & CLIENT_DENY_BLOCKING)) {
+        client_block_custom(c, ev_read_serve, ev_read_free, o, timeout);
+        return;
+    }
+    if (got == 0)
+        reply_null_array(c);
+    ev_read_free(o);
+    return;
+fail:
+    free(rest);
+    ev_read_free(o);
 }

@@ -696,6 +696,14 @@ static const struct srv_arg ev_query_args[] = {
     { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
     END_ARGS,
 };
+static const struct srv_arg ev_read_args[] = {
+    { .name = "expression", .type = ARG_STRING, .token = "WHERE", .flags = ARGF_OPTIONAL },
+    { .name = "types", .type = ARG_BLOCK, .token = "TYPES", .flags = ARGF_OPTIONAL, .subargs = ev_types_args },
+    { .name = "count", .type = ARG_INTEGER, .token = "COUNT", .flags = ARGF_OPTIONAL },
+    { .name = "milliseconds", .type = ARG_INTEGER, .token = "BLOCK", .flags = ARGF_OPTIONAL },
+    { .name = "from", .type = ARG_STRING, .token = "FROM" },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -747,6 +755,10 @@ const struct srv_command srv_command_table[] = {
       .since = "0.1.0", .group = "stream",
       .complexity = "O(M log N): M matching events (plus the steps of AND), N events in the log",
       .args = ev_query_args },
+    { .name = "ev.read", .proc = cmd_ev_read, .arity = -3, .flags = CMD_READONLY | CMD_BLOCKING, .acl = ACL_STREAM,
+      .summary = "Returns the matching events after an offset map in Lamport order, with the offset map to continue from; waits up to BLOCK milliseconds (0: forever) for the first",
+      .since = "0.1.0", .group = "stream",
+      .complexity = "O(M log N): M events returned, N events in the log", .args = ev_read_args },
     { .name = "exec", .proc = cmd_exec, .arity = 1, .flags = TX_FLAGS | CMD_SKIP_SLOWLOG,
       .acl = ACL_TRANSACTION, .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
       .group = "transactions", .complexity = "Depends on commands in the transaction" },

@@ -267,6 +267,11 @@ int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const 
  * Returns 0, or -1 after an error reply. */
 int client_block_xread(struct client *c, int nkeys, const struct resp_arg *keys,
                        const struct store_id *ids, long long count, long long timeout_ms);
+/* Blocks c until serve(c, state) writes a reply (returns nonzero), tried
+ * after every committed write; the timeout answers null. free_state(state)
+ * runs when the block ends (also on failure to block). */
+int client_block_custom(struct client *c, int (*serve)(struct client *, void *), void (*free_state)(void *),
+                        void *state, long long timeout_ms);
 /* Serves the blocked clients that committed writes may have unblocked. */
 void srv_wake_blocked(struct srv *s);
 /* Forgets c's blocked state (the client is going away). */

@@ -62,6 +62,52 @@ def as_dict(ev):
     return {ev[i].decode(): ev[i + 1] for i in range(0, len(ev), 2)}
 
 
+def ev_read_checks():
+    """EV.READ: events after FROM; BLOCK wakes on a matching event only;
+    timeout answers null; paging through EV.READ's maps misses nothing."""
+    import threading
+    import time
+    r = redis.Redis(host="127.0.0.1", port=PORT)
+    present = json.loads(as_dict(r.execute_command("EV.OFFSETS"))["present"])
+    for i in range(7):
+        r.execute_command("EV.ADD", "rd", "TAGS", "1", "even" if i % 2 == 0 else "odd", "n", str(i))
+    nxt, events = r.execute_command("EV.READ", "WHERE", "even", "COUNT", "2", "FROM", json.dumps(present))
+    got = [as_dict(e)["payload"][1] for e in events]
+    nxt, events = r.execute_command("EV.READ", "WHERE", "even", "FROM", nxt)
+    got += [as_dict(e)["payload"][1] for e in events]
+    if got != [b"0", b"2", b"4", b"6"]:
+        fail("EV.READ paging: %r" % got)
+    start = time.monotonic()
+    if r.execute_command("EV.READ", "WHERE", "even", "BLOCK", "150", "FROM", nxt) is not None:
+        fail("EV.READ BLOCK with nothing new did not answer null")
+    if time.monotonic() - start < 0.13:
+        fail("EV.READ BLOCK answered before its timeout")
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault(
+        "r", redis.Redis(host="127.0.0.1", port=PORT).execute_command("EV.READ", "WHERE", "even", "BLOCK", "0",
+                                                                     "FROM", nxt)))
+    t.start()
+    deadline = time.monotonic() + 5
+    while r.info("clients")["blocked_clients"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    r.execute_command("EV.ADD", "rd", "TAGS", "1", "odd", "n", "7")  # does not match: keeps waiting
+    time.sleep(0.1)
+    if not t.is_alive():
+        fail("EV.READ woke for an event that does not match")
+    r.execute_command("EV.ADD", "rd", "TAGS", "1", "even", "n", "8")
+    t.join(5)
+    if t.is_alive() or [as_dict(e)["payload"][1] for e in out["r"][1]] != [b"8"]:
+        fail("EV.READ BLOCK 0 was not served the matching event: %r" % out.get("r"))
+    for bad in (["EV.READ", "COUNT", "1"], ["EV.READ", "BLOCK", "-1", "FROM", "{}"],
+                ["EV.READ", "FROM", "{}", "ORDER", "LAMPORT"], ["EV.READ", "FROM", "{}", "TO", "{}"]):
+        try:
+            r.execute_command(*bad)
+            fail("no error for %r" % (bad,))
+        except redis.ResponseError:
+            pass
+    r.close()
+
+
 def resp3_shapes():
     """redis-py here speaks RESP2 only: RESP3's maps are checked raw."""
     import socket
@@ -213,9 +259,11 @@ def main():
     print("evlog_model: seed %d (replay with --seed %d or SWARMLOG_TEST_SEED=%d)" % (seed, seed, seed))
     n = run(seed, a.ops, 2)
     print("ok   evlog model: %d paged queries" % n)
+    ev_read_checks()
+    print("ok   EV.READ (paging, BLOCK, timeout, errors)")
     resp3_shapes()
     print("ok   RESP3 maps")
-    print("evlog_model: 2 passed, 0 failed")
+    print("evlog_model: 3 passed, 0 failed")
 
 
 if __name__ == "__main__":
