@@ -85,6 +85,7 @@ static void unlink_blocked(struct client *c)
     if (c->prev_blocked) c->prev_blocked->next_blocked = c->next_blocked;
     else s->blocked_head = c->next_blocked;
     if (c->next_blocked) c->next_blocked->prev_blocked = c->prev_blocked;
+    else s->blocked_tail = c->prev_blocked;
     c->prev_blocked = c->next_blocked = NULL;
     s->blocked_clients--;
 }
@@ -228,10 +229,15 @@ static int block_start(struct client *c, struct blocked_read *b, long long timeo
     struct srv *s = c->srv;
     c->blocked = b;
     c->flags |= CLIENT_BLOCKED;
-    c->next_blocked = s->blocked_head;
-    if (s->blocked_head)
-        s->blocked_head->prev_blocked = c;
-    s->blocked_head = c;
+    /* at the tail: the wake-up pass serves clients in the order they
+     * blocked, first come first served, as Redis does */
+    c->prev_blocked = s->blocked_tail;
+    c->next_blocked = NULL;
+    if (s->blocked_tail)
+        s->blocked_tail->next_blocked = c;
+    else
+        s->blocked_head = c;
+    s->blocked_tail = c;
     s->blocked_clients++;
     return 0;
 }
@@ -325,5 +331,7 @@ void srv_wake_blocked(struct srv *s)
         if (ready != 0)
             unblock_and_resume(c);
     }
+    if (s->ntouched > 0 || s->touched_all)
+        srv_feed_subscribers(s);
     srv_touched_reset(s);
 }

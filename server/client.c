@@ -86,6 +86,7 @@ void client_free(struct client *c)
     struct srv *s = c->srv;
     client_unblock_free(c);
     multi_reset(c);
+    sub_free(c);
     if (c->prev) c->prev->next = c->next;
     else s->clients_head = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -165,6 +166,8 @@ int client_flush(struct client *c)
         client_close_async(c);
         return -1;
     }
+    if (c->sub != NULL)
+        sub_drained(c); /* a subscriber: the next chunk, now that the socket took the last */
     return 0;
 }
 

@@ -216,5 +216,6 @@ void cmd_reset(struct client *c, int argc, const struct resp_arg *argv)
         c->flags |= CLIENT_AUTHENTICATED;
     client_update_parser(c);
     multi_reset(c);
+    sub_free(c);
     reply_simple(c, "RESET");
 }

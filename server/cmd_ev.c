@@ -217,9 +217,8 @@ static void reply_bytes_or_null(struct client *c, struct store_bytes b)
 }
 
 /* An event, as EV.QUERY / EV.READ / EV.SUBSCRIBE show it. */
-static int reply_event(void *ctx, const struct store_event *ev)
+int srv_reply_event(struct client *c, const struct store_event *ev)
 {
-    struct client *c = ctx;
     reply_pairs(c, 10);
     reply_bulk_cstr(c, "stream");
     reply_bulk_cstr(c, ev->stream);
@@ -268,7 +267,14 @@ static void ev_opts_free(struct ev_opts *o)
 
 /* The options shared by EV.QUERY (query = 1) and EV.READ. Returns 0 or -1
  * after replying. */
-static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, int start, int query,
+enum ev_cmd { EV_READ, EV_QUERY, EV_SUBSCRIBE };
+
+static int reply_event(void *ctx, const struct store_event *ev)
+{
+    return srv_reply_event(ctx, ev);
+}
+
+static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *argv, int start, enum ev_cmd cmd,
                             struct ev_opts *o)
 {
     char err[256];
@@ -307,14 +313,14 @@ static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *a
             }
             o->have_from = 1;
             i++;
-        } else if (query && arg_is(a, "to") && more && !o->have_to) {
+        } else if (cmd == EV_QUERY && arg_is(a, "to") && more && !o->have_to) {
             if (offset_map_parse(argv[i + 1].ptr, argv[i + 1].len, &o->to, err, sizeof(err)) != 0) {
                 reply_errorf(c, "TO: %s", err);
                 return -1;
             }
             o->have_to = 1;
             i++;
-        } else if (query && arg_is(a, "order") && more && !have_order) {
+        } else if (cmd == EV_QUERY && arg_is(a, "order") && more && !have_order) {
             const struct resp_arg *v = &argv[++i];
             if (arg_is(v, "lamport"))
                 o->order = STORE_ORDER_LAMPORT;
@@ -327,7 +333,7 @@ static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *a
                 return -1;
             }
             have_order = 1;
-        } else if (arg_is(a, "count") && more && !have_count) {
+        } else if (cmd != EV_SUBSCRIBE && arg_is(a, "count") && more && !have_count) {
             if (arg_to_ll(&argv[++i], &o->count) != 0 || o->count < 1) {
                 reply_error(c, "COUNT must be > 0");
                 return -1;
@@ -476,7 +482,7 @@ done:
 void cmd_ev_query(struct client *c, int argc, const struct resp_arg *argv)
 {
     struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
-    if (ev_opts_or_reply(c, argc, argv, 1, 1, &o) == 0)
+    if (ev_opts_or_reply(c, argc, argv, 1, EV_QUERY, &o) == 0)
         ev_reply_query(c, &o, 1);
     ev_opts_free(&o);
 }
@@ -526,7 +532,7 @@ void cmd_ev_read(struct client *c, int argc, const struct resp_arg *argv)
         }
         rest[n++] = argv[i];
     }
-    if (ev_opts_or_reply(c, n, rest, 1, 0, o) != 0)
+    if (ev_opts_or_reply(c, n, rest, 1, EV_READ, o) != 0)
         goto fail;
     if (!o->have_from) {
         reply_error(c, "EV.READ needs FROM <offset map> (use {} for the whole log)");
@@ -545,4 +551,21 @@ void cmd_ev_read(struct client *c, int argc, const struct resp_arg *argv)
 fail:
     free(rest);
     ev_read_free(o);
+}
+
+int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct srv_ev_args *out)
+{
+    struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
+    struct bounds_ctx x = { 0 };
+    int rc = ev_opts_or_reply(c, argc, argv, 1, EV_SUBSCRIBE, &o);
+    if (rc == 0)
+        rc = bounds_or_reply(c, &o, &x); /* FROM names streams stored here */
+    bounds_free(&x);
+    if (rc != 0) {
+        ev_opts_free(&o);
+        return -1;
+    }
+    *out = (struct srv_ev_args){ .where = o.where, .types = o.types, .ntypes = o.ntypes, .from = o.from };
+    offset_map_free(&o.to);
+    return 0;
 }

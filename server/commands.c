@@ -704,6 +704,12 @@ static const struct srv_arg ev_read_args[] = {
     { .name = "from", .type = ARG_STRING, .token = "FROM" },
     END_ARGS,
 };
+static const struct srv_arg ev_subscribe_args[] = {
+    { .name = "expression", .type = ARG_STRING, .token = "WHERE", .flags = ARGF_OPTIONAL },
+    { .name = "types", .type = ARG_BLOCK, .token = "TYPES", .flags = ARGF_OPTIONAL, .subargs = ev_types_args },
+    { .name = "from", .type = ARG_STRING, .token = "FROM", .flags = ARGF_OPTIONAL },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -759,6 +765,15 @@ const struct srv_command srv_command_table[] = {
       .summary = "Returns the matching events after an offset map in Lamport order, with the offset map to continue from; waits up to BLOCK milliseconds (0: forever) for the first",
       .since = "0.1.0", .group = "stream",
       .complexity = "O(M log N): M events returned, N events in the log", .args = ev_read_args },
+    { .name = "ev.subscribe", .proc = cmd_ev_subscribe, .arity = -1,
+      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_STREAM,
+      .summary = "Receives every matching event after an offset map, then a caught-up message with the map where history ended, then live events as they are committed (RESP3 pushes; RESP2 arrays)",
+      .since = "0.1.0", .group = "stream", .complexity = "O(M log N) for M events delivered",
+      .args = ev_subscribe_args },
+    { .name = "ev.unsubscribe", .proc = cmd_ev_unsubscribe, .arity = 1,
+      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_STREAM,
+      .summary = "Ends this connection's event subscription; the message carries the offset map of what was delivered",
+      .since = "0.1.0", .group = "stream", .complexity = "O(1)" },
     { .name = "exec", .proc = cmd_exec, .arity = 1, .flags = TX_FLAGS | CMD_SKIP_SLOWLOG,
       .acl = ACL_TRANSACTION, .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
       .group = "transactions", .complexity = "Depends on commands in the transaction" },

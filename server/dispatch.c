@@ -173,6 +173,13 @@ static struct srv_cmd_entry *check_command(struct client *c, int argc, const str
         reject = "-NOAUTH Authentication required.";
     else if ((c->flags & CLIENT_MULTI) && (e->cmd->flags & CMD_NO_MULTI))
         reject = "Command not allowed inside a transaction";
+    else if (c->sub != NULL && c->resp == 2 && e->cmd->proc != cmd_ev_unsubscribe && e->cmd->proc != cmd_ping &&
+             e->cmd->proc != cmd_quit && e->cmd->proc != cmd_reset) {
+        e->stats.rejected_calls++;
+        reply_errorf(c, "Can't execute '%s': only EV.UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                     e->fullname);
+        return NULL;
+    }
     if (reject != NULL) {
         e->stats.rejected_calls++;
         reply_error(c, reject);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "resp.h"
 #include "store.h"
+#include "evparse.h"
 
 #define SWARMLOG_REDIS_COMPAT_VERSION "7.0.15"
 
@@ -98,7 +99,8 @@ struct srv {
     struct client *pending_writes;  /* clients with replies to flush */
     struct client *to_close;        /* clients to free after this turn */
     struct client *turn_writers;    /* clients whose replies wait for the turn's commit */
-    struct client *blocked_head;    /* clients in XREAD BLOCK (blocking.c) */
+    struct client *blocked_head, *blocked_tail; /* blocked clients, oldest first (blocking.c) */
+    struct client *subscribers;     /* clients in EV.SUBSCRIBE (subscribe.c) */
     /* Keys written since the last wake-up pass (commit.c), so that only the
      * clients blocked on them are looked at; touched_all: too many, or a
      * FLUSHALL. Names are copied into touched_bytes. */
@@ -166,6 +168,7 @@ struct client {
     struct client *next_close;      /* srv->to_close list */
     struct client *next_writer;     /* srv->turn_writers list */
     struct blocked_read *blocked;   /* XREAD BLOCK state, or NULL */
+    struct ev_sub *sub;             /* EV.SUBSCRIBE state, or NULL (subscribe.c) */
     struct client *prev_blocked, *next_blocked;
     size_t turn_mark;         /* out.len before this turn's first write */
     int turn_replies;         /* replies written since turn_mark */
@@ -301,6 +304,27 @@ int xreadgroup_serve(struct client *c, const struct xreadgroup_req *r);
  * turn, when a committed write gives a key entries after the group's last
  * ID; NOGROUP error if the group or key goes. Copies what it keeps. */
 int client_block_xreadgroup(struct client *c, const struct xreadgroup_req *r, long long timeout_ms);
+
+/* ---- the event log (cmd_ev.c, subscribe.c) ---- */
+/* An event as the EV.* commands show it (RESP3 map / RESP2 pairs). */
+struct store_event;
+int srv_reply_event(struct client *c, const struct store_event *ev);
+/* EV.SUBSCRIBE's arguments: WHERE, TYPES (views into argv) and FROM,
+ * checked (a stream in FROM must be stored here). Returns 0, or -1 after
+ * replying. The caller owns where, types (the array) and from. */
+struct srv_ev_args {
+    struct store_tag_expr *where;
+    struct store_bytes *types;
+    size_t ntypes;
+    struct offset_map from;
+};
+int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct srv_ev_args *out);
+/* Feeds subscribers that are level with the store the events just committed. */
+void srv_feed_subscribers(struct srv *s);
+/* The client's output drained: feed the next chunk of its subscription. */
+void sub_drained(struct client *c);
+/* Ends c's subscription (EV.UNSUBSCRIBE, RESET, disconnect). */
+void sub_free(struct client *c);
 
 /* ---- info.c ---- */
 /* Writes INFO's text for the given section names into a malloc'd string

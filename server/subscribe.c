@@ -1,0 +1,227 @@
+/* subscribe.c — EV.SUBSCRIBE / EV.UNSUBSCRIBE: a connection receives every
+ * matching event after its FROM map (history), then a caught-up message
+ * with the map where history ended, then live events as they are
+ * committed. Events are read from the store in chunks while the client's
+ * output stays small: a slow subscriber is fed as its socket drains (the
+ * write event calls sub_feed again), never buffered without bound, and
+ * history and live events come from the same cursor, so nothing is lost or
+ * repeated at the boundary. Messages are RESP3 pushes, RESP2 arrays (as
+ * pub/sub's). */
+#include "server.h"
+#include "args.h"
+#include "commands.h"
+#include "evparse.h"
+#include "reply.h"
+#include "store.h"
+#include "stream_args.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUB_CHUNK 256                 /* events per store read */
+#define SUB_OUT_LIMIT (256 * 1024)    /* feed only while the output is below this */
+
+struct ev_sub {
+    struct store_tag_expr *where;
+    struct store_bytes *types;
+    char *type_bytes;
+    size_t ntypes;
+    struct offset_map cursor;         /* what was delivered */
+    int live;                         /* the caught-up message was sent */
+    struct client *prev, *next;       /* srv->subscribers */
+};
+
+static void message_head(struct client *c, const char *kind)
+{
+    if (c->resp == 3)
+        reply_push(c, 2);
+    else
+        reply_array(c, 2);
+    reply_bulk_cstr(c, kind);
+}
+
+static void message_map(struct client *c, const char *kind, const struct offset_map *m)
+{
+    char *json;
+    size_t len;
+    if (offset_map_json(m, &json, &len) != 0) {
+        c->out.oom = 1;
+        return;
+    }
+    message_head(c, kind);
+    reply_bulk(c, json, len);
+    free(json);
+}
+
+static int event_message(void *ctx, const struct store_event *ev)
+{
+    struct client *c = ctx;
+    message_head(c, "ev.event");
+    return srv_reply_event(c, ev);
+}
+
+static int set_cursor(void *ctx, const char *stream, int64_t offset)
+{
+    return offset >= 0 && offset_map_set(ctx, stream, (uint64_t)offset) != 0;
+}
+
+struct feed_bounds {
+    struct store_ev_bound *b;
+    size_t n, cap;
+    const struct offset_map *from;
+    int oom;
+};
+
+static int feed_bound(void *ctx, const char *stream, uint64_t last)
+{
+    struct feed_bounds *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        struct store_ev_bound *g = realloc(x->b, cap * sizeof(*g));
+        if (g == NULL)
+            return x->oom = 1;
+        x->b = g;
+        x->cap = cap;
+    }
+    char *name = strdup(stream);
+    if (name == NULL)
+        return x->oom = 1;
+    uint64_t from;
+    x->b[x->n++] = (struct store_ev_bound){ name, offset_map_get(x->from, stream, &from) ? (int64_t)from : -1,
+                                            (int64_t)last };
+    return 0;
+}
+
+/* Delivers the next chunk. Returns 1 when more may follow now (a full
+ * chunk went out, or the output is full), 0 when the subscriber is level
+ * with the store. */
+static int sub_feed(struct client *c)
+{
+    struct ev_sub *sub = c->sub;
+    if (sub == NULL || (c->flags & CLIENT_CLOSE_ASAP))
+        return 0;
+    if (c->out.len >= SUB_OUT_LIMIT)
+        return 1;
+    struct feed_bounds x = { .from = &sub->cursor };
+    int rc = store_log_offsets(c->srv->store, feed_bound, &x);
+    long long n = 0;
+    if (rc == 0 && !x.oom) {
+        struct store_ev_query q = { .where = sub->where, .types = sub->types, .ntypes = sub->ntypes,
+                                    .bounds = x.b, .nbounds = x.n, .order = STORE_ORDER_LAMPORT,
+                                    .count = SUB_CHUNK };
+        n = store_ev_query(c->srv->store, &q, event_message, c, set_cursor, &sub->cursor);
+    }
+    for (size_t i = 0; i < x.n; i++)
+        free((char *)x.b[i].stream);
+    free(x.b);
+    if (rc != 0 || x.oom || n < 0) {
+        message_head(c, "ev.error");
+        reply_bulk_cstr(c, store_strerror(rc ? rc : x.oom ? STORE_ERR_NOMEM : (int)n));
+        return 0;
+    }
+    if (n < SUB_CHUNK && !sub->live) {
+        message_map(c, "ev.caughtup", &sub->cursor);
+        sub->live = 1;
+    }
+    return n == SUB_CHUNK;
+}
+
+/* Arms the write event: the loop comes back (as soon as the socket takes
+ * more) to feed the next chunk. */
+static void feed_later(struct client *c)
+{
+    if (!(c->flags & CLIENT_WRITE_WAIT)) {
+        c->flags |= CLIENT_WRITE_WAIT;
+        event_add(c->ev_write, NULL);
+    }
+}
+
+void sub_drained(struct client *c)
+{
+    if (c->sub != NULL && sub_feed(c))
+        feed_later(c);
+}
+
+void srv_feed_subscribers(struct srv *s)
+{
+    for (struct client *c = s->subscribers, *next; c != NULL; c = next) {
+        next = c->sub->next;
+        if (c->sub->live && sub_feed(c))
+            feed_later(c);
+    }
+}
+
+void sub_free(struct client *c)
+{
+    struct ev_sub *sub = c->sub;
+    if (sub == NULL)
+        return;
+    struct srv *s = c->srv;
+    if (sub->prev)
+        sub->prev->sub->next = sub->next;
+    else
+        s->subscribers = sub->next;
+    if (sub->next)
+        sub->next->sub->prev = sub->prev;
+    tag_expr_free(sub->where);
+    free(sub->types);
+    free(sub->type_bytes);
+    offset_map_free(&sub->cursor);
+    free(sub);
+    c->sub = NULL;
+}
+
+/* EV.SUBSCRIBE [WHERE expr] [TYPES numtypes type ...] [FROM map] */
+void cmd_ev_subscribe(struct client *c, int argc, const struct resp_arg *argv)
+{
+    if (c->sub != NULL) {
+        reply_error(c, "already subscribed: EV.UNSUBSCRIBE first");
+        return;
+    }
+    struct srv_ev_args a;
+    if (srv_ev_args_or_reply(c, argc, argv, &a) != 0)
+        return;
+    /* the subscription keeps its own copies of the types (argv goes away) */
+    size_t total = 0;
+    for (size_t i = 0; i < a.ntypes; i++)
+        total += a.types[i].len;
+    struct ev_sub *sub = calloc(1, sizeof(*sub));
+    struct store_bytes *types = a.ntypes ? malloc(a.ntypes * sizeof(*types)) : NULL;
+    char *bytes = malloc(total ? total : 1);
+    if (sub == NULL || bytes == NULL || (a.ntypes && types == NULL)) {
+        free(sub), free(types), free(bytes), free(a.types);
+        tag_expr_free(a.where);
+        offset_map_free(&a.from);
+        reply_error(c, "out of memory");
+        return;
+    }
+    char *p = bytes;
+    for (size_t i = 0; i < a.ntypes; i++) {
+        memcpy(p, a.types[i].ptr, a.types[i].len);
+        types[i] = (struct store_bytes){ p, a.types[i].len };
+        p += a.types[i].len;
+    }
+    free(a.types);
+    *sub = (struct ev_sub){ .where = a.where, .types = types, .type_bytes = bytes, .ntypes = a.ntypes,
+                            .cursor = a.from };
+    struct srv *s = c->srv;
+    sub->next = s->subscribers;
+    if (s->subscribers)
+        s->subscribers->sub->prev = c;
+    s->subscribers = c;
+    c->sub = sub;
+    message_map(c, "ev.subscribed", &sub->cursor);
+    if (sub_feed(c))
+        feed_later(c);
+}
+
+/* EV.UNSUBSCRIBE: ends the subscription; the message carries the map of
+ * what was delivered. */
+void cmd_ev_unsubscribe(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc, (void)argv;
+    struct offset_map none = { 0 };
+    message_map(c, "ev.unsubscribed", c->sub ? &c->sub->cursor : &none);
+    sub_free(c);
+}
