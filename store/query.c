@@ -207,14 +207,12 @@ static int grow(struct store_bytes **a, size_t *cap, size_t need)
     return 0;
 }
 
-/* Decodes the record of (stream#, offset) into *ev. */
-static int event_load(struct qstate *q, struct scratch *sc, uint32_t stream, const char *name, uint64_t offset,
+/* Decodes an event record (of stream `name`, at offset) into *ev. */
+static int event_load(struct scratch *sc, const MDB_val *recp, const char *name, uint64_t offset,
                       struct store_event *ev)
 {
-    MDB_val rec;
-    int rc = store_event_get(q->s, q->txn, stream, offset, &rec);
-    if (rc != 0)
-        return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
+    MDB_val rec = *recp;
+    int rc = 0;
     const unsigned char *p = rec.mv_data, *end = p + rec.mv_size;
     if (rec.mv_size < 34)
         return STORE_ERR_CORRUPT;
@@ -242,14 +240,15 @@ static int event_load(struct qstate *q, struct scratch *sc, uint32_t stream, con
     return 0;
 }
 
-static uint64_t event_lamport(struct qstate *q, uint32_t stream, uint64_t offset)
+/* The record of (stream#, offset) and its lamport; the record stays valid
+ * for the query (a read that writes nothing). */
+static uint64_t event_lamport(struct qstate *q, uint32_t stream, uint64_t offset, MDB_val *rec)
 {
-    MDB_val rec;
-    if (store_event_get(q->s, q->txn, stream, offset, &rec) != 0 || rec.mv_size < 10) {
+    if (store_event_get(q->s, q->txn, stream, offset, rec) != 0 || rec->mv_size < 10) {
         q->rc = STORE_ERR_CORRUPT;
         return 0;
     }
-    return be64_get((const unsigned char *)rec.mv_data + 2);
+    return be64_get((const unsigned char *)rec->mv_data + 2);
 }
 
 /* ---- the query ---- */
@@ -260,6 +259,7 @@ struct head {
     int known;         /* the stream exists here */
     int live;          /* `next` is a match within the bounds */
     uint64_t next, lamport;
+    MDB_val rec;       /* next's record */
     int returned;      /* an event of this stream was returned */
     uint64_t edge;     /* the last (asc) / smallest (desc) offset returned */
 };
@@ -277,7 +277,7 @@ static int head_advance(struct qstate *q, struct it *it, struct head *h, int dir
     if (rc == 1 && (dir > 0 ? (int64_t)found <= h->b->to : (int64_t)found > h->b->from)) {
         h->live = 1;
         h->next = found;
-        h->lamport = event_lamport(q, h->stream, found);
+        h->lamport = event_lamport(q, h->stream, found, &h->rec);
     }
     return q->rc;
 }
@@ -356,7 +356,7 @@ long long store_ev_query(struct store *s, const struct store_ev_query *qr, store
         if (best == NULL)
             break;
         struct store_event ev;
-        if ((rc = event_load(&q, &sc, best->stream, best->b->stream, best->next, &ev)) != 0)
+        if ((rc = event_load(&sc, &best->rec, best->b->stream, best->next, &ev)) != 0)
             goto out;
         n++;
         best->returned = 1;
