@@ -157,3 +157,44 @@ int store_log_count(struct store *s, uint64_t *events)
         mdb_txn_abort(txn);
     return rc;
 }
+
+int store_ev_import(struct store *s, const struct store_import *ev)
+{
+    MDB_txn *txn = store_txn(s);
+    if (txn == NULL)
+        return EINVAL;
+    char own[STORE_STREAM_ID_MAX];
+    snprintf(own, sizeof(own), "%s-0", s->node_id);
+    if (strcmp(ev->stream, own) == 0)
+        return STORE_ERR_OWN_STREAM;
+    uint32_t num = 0;
+    uint64_t next = 0;
+    int rc = store_stream_num(s, txn, ev->stream, 0, &num);
+    if (rc == 0)
+        rc = store_stream_next(s, txn, num, &next);
+    else if (rc == MDB_NOTFOUND)
+        rc = 0; /* a stream not seen yet: its first event is offset 0 */
+    if (rc != 0)
+        return store_rc(s, rc);
+    struct store_event_in in = { .key = ev->key, .fields = ev->fields, .nfields = ev->nfields,
+                                 .timestamp_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,
+                                 .type = ev->type, .eventid = ev->eventid };
+    if (ev->offset < next) {
+        MDB_val rec;
+        if ((rc = store_event_get(s, txn, num, ev->offset, &rec)) != 0)
+            return store_rc(s, rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc);
+        int same = store_log_same(&rec, &in, ev->lamport);
+        return same < 0 ? STORE_ERR_NOMEM : same ? 1 : STORE_ERR_CONFLICT;
+    }
+    if (ev->offset > next)
+        return STORE_ERR_GAP;
+    if ((rc = store_stream_num(s, txn, ev->stream, 1, &num)) != 0)
+        return store_rc(s, rc);
+    struct store_foreign f = { num, ev->offset, ev->lamport };
+    struct store_xadd_req req = { .key = ev->key, .id_mode = STORE_ID_AUTO, .fields = ev->fields,
+                                  .nfields = ev->nfields, .trim = { .limit = -1 }, .now_ms = ev->now_ms,
+                                  .now_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,
+                                  .type = ev->type, .eventid = ev->eventid, .foreign = &f };
+    struct store_id id;
+    return store_xadd(s, &req, &id);
+}

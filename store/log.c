@@ -15,6 +15,7 @@
 #include "store_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RECORD_VERSION 1
@@ -86,6 +87,46 @@ static int stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64
     *offset = be64_get((const unsigned char *)k.mv_data + 4);
     *lamport = be64_get((const unsigned char *)v.mv_data + 2);
     return 1;
+}
+
+int store_stream_next(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t *next)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->events, &cur);
+    if (rc != 0)
+        return rc;
+    uint64_t off = 0, lamport = 0;
+    rc = stream_last(s, cur, stream, &off, &lamport);
+    mdb_cursor_close(cur);
+    if (rc < 0 || rc > 1)
+        return rc;
+    *next = rc == 1 ? off + 1 : 0;
+    return 0;
+}
+
+int store_stream_num(struct store *s, MDB_txn *txn, const char *name, int create, uint32_t *num)
+{
+    MDB_val k = { strlen(name), (void *)name }, v;
+    int rc = mdb_get(txn, s->streams, &k, &v);
+    if (rc == 0) {
+        if (v.mv_size != 4)
+            return STORE_ERR_CORRUPT;
+        *num = be32_get(v.mv_data);
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND || !create)
+        return rc;
+    MDB_stat st;
+    if ((rc = mdb_stat(txn, s->stream_nums, &st)) != 0)
+        return rc;
+    unsigned char nb[4];
+    be32_put(nb, (uint32_t)st.ms_entries);
+    MDB_val nk = { 4, nb };
+    if ((rc = mdb_put(txn, s->stream_nums, &nk, &k, MDB_NOOVERWRITE)) != 0 ||
+        (rc = mdb_put(txn, s->streams, &k, &nk, MDB_NOOVERWRITE)) != 0)
+        return rc;
+    *num = (uint32_t)st.ms_entries;
+    return 0;
 }
 
 /* The stream heads are not stored: the next offset of the node's stream
@@ -276,7 +317,9 @@ static int index_event(struct store *s, MDB_txn *txn, const struct store_event_i
         MDB_val k = store_name_key(s, ev->eventid, buf), v = { 12, pos };
         be32_put(pos, stream);
         be64_put(pos + 4, offset);
-        rc = mdb_put(txn, s->eventids, &k, &v, 0);
+        rc = mdb_put(txn, s->eventids, &k, &v, MDB_NOOVERWRITE); /* the first event with the id keeps it */
+        if (rc == MDB_KEYEXIST)
+            rc = 0;
     }
     return rc;
 }
@@ -305,26 +348,62 @@ int store_log_index_build(struct store *s, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
-                     uint32_t *stream, uint64_t *offset)
+/* Writes the event at (stream#, offset) with its lamport, and its index rows. */
+static int log_put(struct store *s, MDB_txn *txn, const struct store_event_in *ev, uint32_t stream,
+                   uint64_t offset, uint64_t lamport)
 {
     unsigned char key[12];
-    uint64_t off = s->next_offset, lamport = s->lamport + 1;
     MDB_val k = { 12, key }, v = { record_size(ev), NULL };
-    be32_put(key, s->own_stream);
-    be64_put(key + 4, off);
+    be32_put(key, stream);
+    be64_put(key + 4, offset);
     /* MDB_RESERVE: encode straight into the page, no intermediate copy. */
     int rc = mdb_put(txn, s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc != 0)
         return rc;
     record_encode(v.mv_data, ev, lamport);
-    if ((rc = index_event(s, txn, ev, s->own_stream, off)) != 0)
+    return index_event(s, txn, ev, stream, offset);
+}
+
+int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
+                     uint32_t *stream, uint64_t *offset)
+{
+    if (ev->foreign != NULL) {
+        const struct store_foreign *f = ev->foreign;
+        int rc = log_put(s, txn, ev, f->stream, f->offset, f->lamport);
+        if (rc != 0)
+            return rc;
+        if (f->lamport > s->lamport)
+            s->lamport = f->lamport; /* the clock follows what it has seen */
+        *stream = f->stream;
+        *offset = f->offset;
+        return 0;
+    }
+    uint64_t off = s->next_offset, lamport = s->lamport + 1;
+    int rc = log_put(s, txn, ev, s->own_stream, off, lamport);
+    if (rc != 0)
         return rc;
     s->next_offset = off + 1;
     s->lamport = lamport;
     *stream = s->own_stream;
     *offset = off;
     return 0;
+}
+
+int store_log_same(const MDB_val *rec, const struct store_event_in *ev, uint64_t lamport)
+{
+    if (rec->mv_size != record_size(ev) || rec->mv_size < 34)
+        return 0;
+    unsigned char *buf = malloc(rec->mv_size);
+    if (buf == NULL)
+        return -1;
+    /* the entry ID is each node's own: compare with the stored one */
+    struct store_event_in same = *ev;
+    const unsigned char *p = rec->mv_data;
+    same.entry_id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
+    record_encode(buf, &same, lamport);
+    int eq = memcmp(buf, rec->mv_data, rec->mv_size) == 0;
+    free(buf);
+    return eq;
 }
 
 int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t offset, MDB_val *rec)

@@ -41,6 +41,9 @@ const char *store_strerror(int code)
     case STORE_ERR_BUSYGROUP: return "-BUSYGROUP Consumer Group name already exists";
     case STORE_ERR_NAME_LONG: return "consumer group and consumer names are limited to 400 bytes";
     case STORE_ERR_WRONGVERSION: return "-WRONGVERSION the key is not at the expected revision";
+    case STORE_ERR_OWN_STREAM: return "an event of this node's own stream cannot be imported";
+    case STORE_ERR_GAP: return "the event's offset leaves a gap in its stream";
+    case STORE_ERR_CONFLICT: return "the event's offset already holds a different event";
     case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_foreign;
 
 /* Error codes: 0 success; negative store codes below; positive values are
  * LMDB/errno codes passed through. store_strerror() describes any of them. */
@@ -34,6 +35,9 @@ enum {
     STORE_ERR_BUSYGROUP = -30017,   /* XGROUP CREATE: the group exists */
     STORE_ERR_NAME_LONG = -30018,   /* a group or consumer name beyond STORE_GROUP_NAME_MAX */
     STORE_ERR_WRONGVERSION = -30019,/* EV.ADD EXPECT did not hold: nothing stored */
+    STORE_ERR_OWN_STREAM = -30020,  /* an imported event of this node's own stream */
+    STORE_ERR_GAP = -30021,         /* an imported event after a missing offset */
+    STORE_ERR_CONFLICT = -30022,    /* an imported offset already holds a different event */
 };
 
 enum store_durability {
@@ -160,6 +164,7 @@ struct store_xadd_req {
     const struct store_bytes *tags; /* besides the key, which is always one */
     size_t ntags;
     struct store_bytes type, eventid; /* ptr NULL: none */
+    const struct store_foreign *foreign; /* internal: an imported event's place (store_ev_import) */
 };
 
 /* Appends one entry to a key: one event of the node's source stream (next
@@ -444,6 +449,26 @@ struct store_ev_query {
  * per matching event (and per AND step), not a scan of the log. */
 long long store_ev_query(struct store *s, const struct store_ev_query *q, store_event_fn fn, void *ctx,
                          int (*cont)(void *ctx, const char *stream, int64_t offset), void *cont_ctx);
+
+/* An event of another node's stream, as replication brings it. */
+struct store_import {
+    const char *stream;              /* "<node id>-0" */
+    uint64_t offset, lamport, timestamp_us;
+    struct store_bytes key;
+    const struct store_bytes *tags;  /* may include the key */
+    size_t ntags;
+    struct store_bytes type, eventid; /* ptr NULL: none */
+    const struct store_bytes *fields;
+    size_t nfields;
+    uint64_t now_ms;                 /* for its local entry ID in the key (as XADD '*') */
+};
+/* Stores an imported event, inside a write command: at its (stream,
+ * offset), with its lamport (the node's clock moves up to it), its tags,
+ * type and event id, and as a new entry of its key with a local ID.
+ * Idempotent: 0 stored, 1 when that offset already holds the same event.
+ * STORE_ERR_OWN_STREAM, _GAP (offsets of a stream come in order),
+ * _CONFLICT (the offset holds another event): nothing stored. */
+int store_ev_import(struct store *s, const struct store_import *ev);
 
 /* Every source stream holding events here, with its last offset. */
 typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);

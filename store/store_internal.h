@@ -106,7 +106,13 @@ int store_log_load(struct store *s, MDB_txn *txn);
 /* Brings the log's tables of a schema < 3 store to schema 3. */
 int store_log_upgrade(struct store *s, MDB_txn *txn);
 /* Appends an event of the node's own stream. *offset receives its offset. */
+/* An event received from elsewhere: where it already is. */
+struct store_foreign {
+    uint32_t stream;
+    uint64_t offset, lamport;
+};
 struct store_event_in {
+    const struct store_foreign *foreign; /* NULL: a new event of this node */
     struct store_bytes key;
     struct store_id entry_id;
     const struct store_bytes *fields;
@@ -118,6 +124,14 @@ struct store_event_in {
 };
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
                      uint32_t *stream, uint64_t *offset);
+/* The next offset of stream# (0 when it has no event). */
+int store_stream_next(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t *next);
+/* The number of a source stream by id: 0 and *num, MDB_NOTFOUND (unless
+ * create: then it is registered), or a code. */
+int store_stream_num(struct store *s, MDB_txn *txn, const char *name, int create, uint32_t *num);
+/* 1 if the stored record holds the same event as ev with that lamport
+ * (entry IDs aside), 0 if not, -1 out of memory. */
+int store_log_same(const MDB_val *rec, const struct store_event_in *ev, uint64_t lamport);
 /* Reads a varint (7 bits a byte, low first) from [*p, end). Returns 0 and
  * advances *p, or -1. */
 int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v);

@@ -232,7 +232,7 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     uint32_t stream;
     if ((rc = next_id(&r, req, &id)) != 0)
         return rc;
-    struct store_event_in ev = { req->key, id, req->fields, req->nfields, req->now_us,
+    struct store_event_in ev = { req->foreign, req->key, id, req->fields, req->nfields, req->now_us,
                                  req->tags, req->ntags, req->type, req->eventid };
     if ((rc = store_node_place(s, txn, r.keynum, r.node, r.entries_added == 0, &ev, &node)) != 0 ||
         (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
