@@ -61,6 +61,15 @@ void cmd_auth(struct client *c, int argc, const struct resp_arg *argv)
         reply_error_syntax(c);
         return;
     }
+    const char *peer = c->srv->cfg.peer_password;
+    if (peer[0] != '\0' && (argc == 2 || (argv[1].len == 7 && memcmp(argv[1].ptr, "default", 7) == 0)) &&
+        secret_eq(peer, &argv[argc - 1])) {
+        /* a peer node: it may EV.SYNC (and is authenticated) */
+        c->flags |= CLIENT_PEER | CLIENT_AUTHENTICATED;
+        client_update_parser(c);
+        reply_ok(c);
+        return;
+    }
     if (argc == 2 && c->srv->cfg.requirepass[0] == '\0') {
         reply_error(c, "AUTH <password> called without any password configured for the "
                        "default user. Are you sure your configuration is correct?");

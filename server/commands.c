@@ -710,6 +710,11 @@ static const struct srv_arg ev_subscribe_args[] = {
     { .name = "from", .type = ARG_STRING, .token = "FROM", .flags = ARGF_OPTIONAL },
     END_ARGS,
 };
+static const struct srv_arg ev_sync_args[] = {
+    { .name = "nodeid", .type = ARG_STRING },
+    { .name = "offsets", .type = ARG_STRING },
+    END_ARGS,
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -770,6 +775,11 @@ const struct srv_command srv_command_table[] = {
       .summary = "Receives every matching event after an offset map, then a caught-up message with the map where history ended, then live events as they are committed (RESP3 pushes; RESP2 arrays)",
       .since = "0.1.0", .group = "stream", .complexity = "O(M log N) for M events delivered",
       .args = ev_subscribe_args },
+    { .name = "ev.sync", .proc = cmd_ev_sync, .arity = 3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+      .acl = ACL_STREAM | ACL_ADMIN | ACL_DANGEROUS,
+      .summary = "Replication: streams every event the calling peer lacks (of every stream held here), then live events and offset announcements (docs/replication.md)",
+      .since = "0.1.0", .group = "stream", .complexity = "O(M log N) for M events sent",
+      .args = ev_sync_args },
     { .name = "ev.unsubscribe", .proc = cmd_ev_unsubscribe, .arity = 1,
       .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_STREAM,
       .summary = "Ends this connection's event subscription; the message carries the offset map of what was delivered",

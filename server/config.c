@@ -59,6 +59,7 @@ static const struct cfg_option cfg_table[] = {
     { "bind", CFG_BIND, CFG_FIELD(bind), "127.0.0.1 ::1", 0, 0, 1, 0, NULL },
     { "dir", CFG_PATH, CFG_FIELD(dir), "./swarmlog-data", 0, 0, 1, 0, NULL },
     { "requirepass", CFG_STRING, CFG_FIELD(requirepass), "", 0, 0, 0, SRV_CONFIG_CHANGED_AUTH, NULL },
+    { "peer-password", CFG_STRING, CFG_FIELD(peer_password), "", 0, 0, 0, 0, NULL },
     { "maxclients", CFG_INT, CFG_FIELD(maxclients), "10000", 1, UINT32_MAX, 0,
       SRV_CONFIG_CHANGED_MAXCLIENTS, NULL },
     { "timeout", CFG_INT, CFG_FIELD(timeout), "0", 0, INT_MAX, 0, SRV_CONFIG_CHANGED_TIMEOUT, NULL },
@@ -417,6 +418,7 @@ void srv_config_free(struct srv_config *cfg)
         free(cfg->bind[i]);
     free(cfg->dir);
     free(cfg->requirepass);
+    free(cfg->peer_password);
     free(cfg->logfile);
     free(cfg->config_file);
     memset(cfg, 0, sizeof(*cfg));

@@ -26,6 +26,7 @@ struct srv_config {
     char *bind[SRV_CONFIG_MAX_BIND];
     char *dir;                        /* dir [./swarmlog-data]; absolute after srv_config_finish() */
     char *requirepass;                /* requirepass [""] */
+    char *peer_password;              /* peer-password [""]: AUTH to peers, and required for EV.SYNC */
     long long maxclients;             /* maxclients [10000], 1..UINT32_MAX */
     long long timeout;                /* timeout [0] idle seconds, 0..INT_MAX */
     int loglevel;                     /* loglevel [notice] debug|verbose|notice|warning */

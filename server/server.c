@@ -103,7 +103,9 @@ static void close_idle_clients(struct srv *s, int64_t now)
     if (s->cfg.timeout <= 0)
         return;
     for (struct client *c = s->clients_head; c; c = c->next) {
-        if (now - c->last_ms > s->cfg.timeout * 1000 && !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
+        /* blocked clients and subscribers (EV.SUBSCRIBE, EV.SYNC) wait by design */
+        if (now - c->last_ms > s->cfg.timeout * 1000 && !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) &&
+            c->sub == NULL) {
             srv_log(SRV_LL_VERBOSE, "Closing idle client");
             client_close_async(c);
         }
@@ -119,6 +121,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
     if (++s->cron_ticks % (1000 / CRON_INTERVAL_MS) != 0)
         return;
     close_idle_clients(s, srv_now_ms());
+    srv_sync_announce(s); /* peers following live hear where this node stands */
     if (s->cfg.durability == STORE_DURABILITY_RELAXED) {
         int rc = store_sync(s->store);
         if (rc != 0)

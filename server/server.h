@@ -135,6 +135,7 @@ enum {
     CLIENT_BLOCKED = 1 << 7,           /* waiting in XREAD BLOCK: input held */
     CLIENT_MULTI = 1 << 8,             /* between MULTI and EXEC: commands are queued */
     CLIENT_DENY_BLOCKING = 1 << 9,     /* inside EXEC: blocking commands answer at once */
+    CLIENT_PEER = 1 << 10,             /* authenticated with peer-password: may EV.SYNC */
 };
 
 /* MULTI's queue (multi.c). */
@@ -323,6 +324,8 @@ int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv
 void srv_feed_subscribers(struct srv *s);
 /* The client's output drained: feed the next chunk of its subscription. */
 void sub_drained(struct client *c);
+/* Sends every EV.SYNC stream that is level an offsets frame (cron). */
+void srv_sync_announce(struct srv *s);
 /* Ends c's subscription (EV.UNSUBSCRIBE, RESET, disconnect). */
 void sub_free(struct client *c);
 

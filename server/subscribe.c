@@ -29,8 +29,11 @@ struct ev_sub {
     size_t ntypes;
     struct offset_map cursor;         /* what was delivered */
     int live;                         /* the caught-up message was sent */
+    int sync;                         /* EV.SYNC: a peer's replication stream (event frames) */
     struct client *prev, *next;       /* srv->subscribers */
 };
+
+static void sub_link(struct client *c, struct ev_sub *sub);
 
 static void message_head(struct client *c, const char *kind)
 {
@@ -59,6 +62,61 @@ static int event_message(void *ctx, const struct store_event *ev)
     struct client *c = ctx;
     message_head(c, "ev.event");
     return srv_reply_event(c, ev);
+}
+
+static void bulk_or_nil(struct client *c, struct store_bytes b)
+{
+    if (b.ptr == NULL)
+        reply_null(c);
+    else
+        reply_bulk(c, b.ptr, b.len);
+}
+
+/* EV.SYNC's event frame (docs/replication.md): an array of
+ * "event", stream, offset, lamport, timestamp, key, [tags], type|nil,
+ * eventid|nil, [field, value, ...]. */
+static int sync_frame(void *ctx, const struct store_event *ev)
+{
+    struct client *c = ctx;
+    reply_array(c, 10);
+    reply_bulk_cstr(c, "event");
+    reply_bulk_cstr(c, ev->stream);
+    reply_int(c, (long long)ev->offset);
+    reply_int(c, (long long)ev->lamport);
+    reply_int(c, (long long)ev->timestamp_us);
+    reply_bulk(c, ev->key.ptr, ev->key.len);
+    reply_array(c, ev->ntags);
+    for (size_t i = 0; i < ev->ntags; i++)
+        reply_bulk(c, ev->tags[i].ptr, ev->tags[i].len);
+    bulk_or_nil(c, ev->type);
+    bulk_or_nil(c, ev->eventid);
+    reply_array(c, ev->nfields);
+    for (size_t i = 0; i < ev->nfields; i++)
+        reply_bulk(c, ev->fields[i].ptr, ev->fields[i].len);
+    return 0;
+}
+
+static int present_entry(void *ctx, const char *stream, uint64_t offset)
+{
+    return offset_map_set(ctx, stream, offset) != 0;
+}
+
+/* ["offsets", <present offset map>]: what this node holds. */
+static void sync_offsets(struct client *c)
+{
+    struct offset_map m = { 0 };
+    char *json = NULL;
+    size_t len;
+    if (store_log_offsets(c->srv->store, present_entry, &m) != 0 || offset_map_json(&m, &json, &len) != 0) {
+        offset_map_free(&m);
+        c->out.oom = 1;
+        return;
+    }
+    reply_array(c, 2);
+    reply_bulk_cstr(c, "offsets");
+    reply_bulk(c, json, len);
+    free(json);
+    offset_map_free(&m);
 }
 
 static int set_cursor(void *ctx, const char *stream, int64_t offset)
@@ -110,7 +168,7 @@ static int sub_feed(struct client *c)
         struct store_ev_query q = { .where = sub->where, .types = sub->types, .ntypes = sub->ntypes,
                                     .bounds = x.b, .nbounds = x.n, .order = STORE_ORDER_LAMPORT,
                                     .count = SUB_CHUNK };
-        n = store_ev_query(c->srv->store, &q, event_message, c, set_cursor, &sub->cursor);
+        n = store_ev_query(c->srv->store, &q, sub->sync ? sync_frame : event_message, c, set_cursor, &sub->cursor);
     }
     for (size_t i = 0; i < x.n; i++)
         free((char *)x.b[i].stream);
@@ -121,7 +179,10 @@ static int sub_feed(struct client *c)
         return 0;
     }
     if (n < SUB_CHUNK && !sub->live) {
-        message_map(c, "ev.caughtup", &sub->cursor);
+        if (sub->sync)
+            sync_offsets(c); /* caught up: where this node stands */
+        else
+            message_map(c, "ev.caughtup", &sub->cursor);
         sub->live = 1;
     }
     return n == SUB_CHUNK;
@@ -205,12 +266,7 @@ void cmd_ev_subscribe(struct client *c, int argc, const struct resp_arg *argv)
     free(a.types);
     *sub = (struct ev_sub){ .where = a.where, .types = types, .type_bytes = bytes, .ntypes = a.ntypes,
                             .cursor = a.from };
-    struct srv *s = c->srv;
-    sub->next = s->subscribers;
-    if (s->subscribers)
-        s->subscribers->sub->prev = c;
-    s->subscribers = c;
-    c->sub = sub;
+    sub_link(c, sub);
     message_map(c, "ev.subscribed", &sub->cursor);
     if (sub_feed(c))
         feed_later(c);
@@ -224,4 +280,60 @@ void cmd_ev_unsubscribe(struct client *c, int argc, const struct resp_arg *argv)
     struct offset_map none = { 0 };
     message_map(c, "ev.unsubscribed", c->sub ? &c->sub->cursor : &none);
     sub_free(c);
+}
+
+static void sub_link(struct client *c, struct ev_sub *sub)
+{
+    struct srv *s = c->srv;
+    sub->next = s->subscribers;
+    if (s->subscribers)
+        s->subscribers->sub->prev = c;
+    s->subscribers = c;
+    c->sub = sub;
+}
+
+/* EV.SYNC <node id> <offset map>: a peer pulls. The answer is this node's
+ * offsets; then every event the peer lacks (of every stream held here, the
+ * peer's own included), chunk by chunk as the socket drains, then live
+ * events, and an offsets frame whenever the peer is level and every
+ * second. See docs/replication.md. */
+void cmd_ev_sync(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    if (c->sub != NULL) {
+        reply_error(c, "this connection already streams: EV.SYNC and EV.SUBSCRIBE take a connection each");
+        return;
+    }
+    if (c->srv->cfg.peer_password[0] != '\0' && !(c->flags & CLIENT_PEER)) {
+        reply_error(c, "-NOPERM EV.SYNC needs AUTH with this node's peer-password");
+        return;
+    }
+    const char *self = store_node_id(c->srv->store);
+    if (argv[1].len == strlen(self) && memcmp(argv[1].ptr, self, argv[1].len) == 0) {
+        reply_error(c, "EV.SYNC from this node itself (a peer address that points back here?)");
+        return;
+    }
+    struct ev_sub *sub = calloc(1, sizeof(*sub));
+    char err[256];
+    if (sub == NULL) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    if (offset_map_parse(argv[2].ptr, argv[2].len, &sub->cursor, err, sizeof(err)) != 0) {
+        free(sub);
+        reply_error(c, err);
+        return;
+    }
+    sub->sync = 1;
+    sub_link(c, sub);
+    sync_offsets(c);
+    if (sub_feed(c))
+        feed_later(c);
+}
+
+void srv_sync_announce(struct srv *s)
+{
+    for (struct client *c = s->subscribers; c != NULL; c = c->sub->next)
+        if (c->sub->sync && c->sub->live && c->out.len < SUB_OUT_LIMIT)
+            sync_offsets(c);
 }

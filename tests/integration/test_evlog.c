@@ -187,3 +187,92 @@ Test(evlog, bad_input_gets_an_error_and_stores_nothing)
     redisFree(c);
     cr_assert_eq(th_server_stop(s), 0);
 }
+
+/* The next EV.SYNC frame; the caller frees it. */
+static redisReply *frame(redisContext *c)
+{
+    redisReply *r = NULL;
+    cr_assert_eq(redisGetReply(c, (void **)&r), REDIS_OK, "a frame");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY && r->elements >= 2, "a frame is an array");
+    return r;
+}
+
+Test(evlog, ev_sync_streams_the_backlog_then_live_events)
+{
+    th_server *s = start_on(NULL);
+    redisContext *c = th_connect(s);
+    for (int i = 0; i < 5; i++)
+        freeReplyObject(redisCommand(c, "EV.ADD k%d TAGS 1 t%d TYPE T f %d", i % 2, i, i));
+    redisReply *node = redisCommand(c, "EV.NODE");
+    char stream[64], self[64];
+    snprintf(stream, sizeof stream, "%s", field(node, "stream")->str);
+    snprintf(self, sizeof self, "%s", field(node, "node")->str);
+    freeReplyObject(node);
+    th_expect_error(c, "ERR EV.SYNC from this node itself (a peer address that points back here?)", "EV.SYNC",
+                    self, "{}", NULL);
+
+    redisContext *p = th_connect(s);
+    char from[128];
+    snprintf(from, sizeof from, "{\"%s\":1}", stream);
+    redisAppendCommand(p, "EV.SYNC %s %s", "AAAAAAAAAAAAAAAAAAAAAA", from);
+    redisReply *f = frame(p);
+    cr_assert_str_eq(f->element[0]->str, "offsets");
+    char want[128];
+    snprintf(want, sizeof want, "{\"%s\":4}", stream);
+    cr_assert_str_eq(f->element[1]->str, want);
+    freeReplyObject(f);
+    for (long long off = 2; off <= 4; off++) { /* what the peer lacks: after offset 1 */
+        f = frame(p);
+        cr_assert_str_eq(f->element[0]->str, "event");
+        cr_assert_eq(f->elements, 10);
+        cr_assert_str_eq(f->element[1]->str, stream);
+        cr_assert_eq(f->element[2]->integer, off);
+        cr_assert_eq(f->element[3]->integer, off + 1, "lamport");
+        char key[8], tag[8], val[8];
+        snprintf(key, sizeof key, "k%lld", off % 2);
+        snprintf(tag, sizeof tag, "t%lld", off);
+        snprintf(val, sizeof val, "%lld", off);
+        cr_assert_str_eq(f->element[5]->str, key);
+        cr_assert(f->element[6]->elements == 2 && strcmp(f->element[6]->element[0]->str, key) == 0 &&
+                  strcmp(f->element[6]->element[1]->str, tag) == 0);
+        cr_assert_str_eq(f->element[7]->str, "T");
+        cr_assert_eq(f->element[8]->type, REDIS_REPLY_NIL);
+        cr_assert(f->element[9]->elements == 2 && strcmp(f->element[9]->element[1]->str, val) == 0);
+        freeReplyObject(f);
+    }
+    f = frame(p); /* level: where the node stands */
+    cr_assert_str_eq(f->element[0]->str, "offsets");
+    freeReplyObject(f);
+    freeReplyObject(redisCommand(c, "EV.ADD live f v"));
+    f = frame(p);
+    if (strcmp(f->element[0]->str, "offsets") == 0) { /* a once-a-second announcement may come first */
+        freeReplyObject(f);
+        f = frame(p);
+    }
+    cr_assert_str_eq(f->element[0]->str, "event");
+    cr_assert_eq(f->element[2]->integer, 5);
+    cr_assert_str_eq(f->element[5]->str, "live");
+    freeReplyObject(f);
+    redisFree(p);
+    redisFree(c);
+    cr_assert_eq(th_server_stop(s), 0);
+}
+
+Test(evlog, ev_sync_needs_the_peer_password_when_set)
+{
+    static const char *const args[] = {"--peer-password", "swarm secret", NULL};
+    th_server *s = th_server_start(args);
+    cr_assert_not_null(s);
+    redisContext *c = th_connect(s);
+    th_expect_error(c, "NOPERM EV.SYNC needs AUTH with this node's peer-password", "EV.SYNC",
+                    "AAAAAAAAAAAAAAAAAAAAAA", "{}", NULL);
+    /* a wrong password, with no requirepass: Redis's own answer */
+    th_expect_error(c, "ERR AUTH <password> called without any password configured for the default user. "
+                       "Are you sure your configuration is correct?", "AUTH", "wrong", NULL);
+    th_expect_status(c, "OK", "AUTH", "swarm secret", NULL);
+    redisReply *r = redisCommand(c, "EV.SYNC AAAAAAAAAAAAAAAAAAAAAA {}");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY && strcmp(r->element[0]->str, "offsets") == 0);
+    freeReplyObject(r);
+    redisFree(c);
+    cr_assert_eq(th_server_stop(s), 0);
+}
