@@ -23,4 +23,40 @@ int repl_addr_parse(const char *s, size_t len, struct repl_addr *out);
  * length written (excluding NUL), or -1 if buf is too small. */
 int repl_addr_format(const struct repl_addr *a, char *buf, size_t buflen);
 
+/* ---- peer links (link.c) ---- */
+
+#include <stdint.h>
+
+struct event_base;
+struct store;
+struct repl_link;
+
+/* What a link tells the server. */
+struct repl_hooks {
+    void *ctx;
+    void (*log)(void *ctx, int warning, const char *msg);
+    /* an imported event was added to key (in the loop turn's transaction) */
+    void (*imported)(void *ctx, const char *key, size_t len);
+    /* the peer announced its offsets (JSON offset map) */
+    void (*announced)(void *ctx, struct repl_link *l, const char *json, size_t len);
+};
+
+/* Starts pulling from the peer at addr (AUTH with password when not "").
+ * The link reconnects by itself until freed. NULL when out of memory. */
+struct repl_link *repl_link_new(struct event_base *base, struct store *store, const struct repl_addr *addr,
+                                const char *password, const struct repl_hooks *hooks);
+void repl_link_free(struct repl_link *l);
+const struct repl_addr *repl_link_addr(const struct repl_link *l);
+/* The server's estimate of the events the peer holds that are missing here. */
+void repl_link_set_behind(struct repl_link *l, uint64_t behind);
+
+struct repl_link_info {
+    char addr[REPL_HOST_MAX + 16];
+    char node[23];             /* the peer's node id, "" until known */
+    const char *state;         /* connecting, auth, handshake, catching-up, live, backoff */
+    uint64_t imported, behind;
+    int64_t last_contact_ms;   /* unix ms of the last frame, -1 never */
+};
+void repl_link_info(const struct repl_link *l, struct repl_link_info *out);
+
 #endif

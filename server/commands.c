@@ -715,6 +715,22 @@ static const struct srv_arg ev_sync_args[] = {
     { .name = "offsets", .type = ARG_STRING },
     END_ARGS,
 };
+static const struct srv_arg ev_peer_addr_args[] = {
+    { .name = "address", .type = ARG_STRING },
+    END_ARGS,
+};
+static const struct srv_command ev_peer_subcommands[] = {
+    { .name = "add", .proc = cmd_ev_peer_add, .arity = 3, .flags = CMD_WRITE | CMD_ADMIN | CMD_NOSCRIPT,
+      .acl = ACL_STREAM, .summary = "Starts replicating from a peer (kept across restarts); 1 if added, 0 if it was already a peer",
+      .since = "0.1.0", .group = "stream", .complexity = "O(1)", .args = ev_peer_addr_args },
+    { .name = "list", .proc = cmd_ev_peer_list, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+      .acl = ACL_STREAM, .summary = "Lists the peers: address, node id, link state, events behind, events imported, last contact",
+      .since = "0.1.0", .group = "stream", .complexity = "O(P) for P peers" },
+    { .name = "remove", .proc = cmd_ev_peer_remove, .arity = 3, .flags = CMD_WRITE | CMD_ADMIN | CMD_NOSCRIPT,
+      .acl = ACL_STREAM, .summary = "Stops replicating from a peer (also after restarts); 1 if removed, 0 if it was not a peer",
+      .since = "0.1.0", .group = "stream", .complexity = "O(P) for P peers", .args = ev_peer_addr_args },
+    { 0 },
+};
 static const struct srv_history exists_history[] = {
     { "3.0.3", "Accepts multiple `key` arguments." },
     { 0 },
@@ -761,6 +777,8 @@ const struct srv_command srv_command_table[] = {
     { .name = "ev.offsets", .proc = cmd_ev_offsets, .arity = 1, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .summary = "Returns the offset map of everything stored here (present) and of what peers are known to have that is missing here (toReplicate), as JSON objects",
       .since = "0.1.0", .group = "stream", .complexity = "O(S): S source streams" },
+    { .name = "ev.peer", .arity = -2, .summary = "A container for the replication peer commands", .since = "0.1.0",
+      .group = "stream", .complexity = "Depends on subcommand.", .subcommands = ev_peer_subcommands },
     { .name = "ev.query", .proc = cmd_ev_query, .arity = -1, .flags = CMD_READONLY, .acl = ACL_STREAM,
       .summary = "Returns the events matching a tag expression and types between two offset maps, in Lamport order (or reversed, or stream by stream), with the offset map to continue from",
       .since = "0.1.0", .group = "stream",

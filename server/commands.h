@@ -134,7 +134,7 @@ srv_cmd_proc cmd_exists, cmd_type, cmd_del, cmd_xread, cmd_keys, cmd_flushall, c
 srv_cmd_proc cmd_xgroup_create, cmd_xgroup_setid, cmd_xgroup_destroy, cmd_xgroup_createconsumer,
     cmd_xgroup_delconsumer, cmd_xgroup_help, cmd_xreadgroup, cmd_xack, cmd_xpending, cmd_xclaim, cmd_xautoclaim;
 srv_cmd_proc cmd_ev_add, cmd_ev_node, cmd_ev_offsets, cmd_ev_query, cmd_ev_read, cmd_ev_subscribe,
-    cmd_ev_unsubscribe, cmd_ev_sync;
+    cmd_ev_unsubscribe, cmd_ev_sync, cmd_ev_peer_add, cmd_ev_peer_remove, cmd_ev_peer_list;
 srv_cmd_proc cmd_multi, cmd_exec, cmd_discard, cmd_watch, cmd_unwatch;
 srv_cmd_proc cmd_xinfo_stream, cmd_xinfo_groups, cmd_xinfo_consumers, cmd_xinfo_help;
 

@@ -218,7 +218,9 @@ static int srv_setup(struct srv *s)
     if (!s->ev_sigterm || !s->ev_sigint || !s->ev_cron || event_add(s->ev_sigterm, NULL) ||
         event_add(s->ev_sigint, NULL) || event_add(s->ev_cron, &tv))
         return -1;
-    return srv_net_listen(s);
+    if (srv_net_listen(s) != 0)
+        return -1;
+    return srv_peers_start(s) == 0 ? 0 : -1;
 }
 
 static void srv_teardown(struct srv *s)
@@ -227,6 +229,7 @@ static void srv_teardown(struct srv *s)
         srv_commit_turn(s);
     while (s->clients_head)
         client_free(s->clients_head);
+    srv_peers_stop(s);
     srv_net_close_listeners(s);
     if (s->ev_sigterm) event_free(s->ev_sigterm);
     if (s->ev_sigint) event_free(s->ev_sigint);

@@ -101,6 +101,8 @@ struct srv {
     struct client *turn_writers;    /* clients whose replies wait for the turn's commit */
     struct client *blocked_head, *blocked_tail; /* blocked clients, oldest first (blocking.c) */
     struct client *subscribers;     /* clients in EV.SUBSCRIBE (subscribe.c) */
+    struct repl_link **links;       /* replication links to peers (peers.c) */
+    size_t nlinks;
     /* Keys written since the last wake-up pass (commit.c), so that only the
      * clients blocked on them are looked at; touched_all: too many, or a
      * FLUSHALL. Names are copied into touched_bytes. */
@@ -324,6 +326,9 @@ int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv
 void srv_feed_subscribers(struct srv *s);
 /* The client's output drained: feed the next chunk of its subscription. */
 void sub_drained(struct client *c);
+/* Starts the links to the peers kept in the store; stops them all. */
+int srv_peers_start(struct srv *s);
+void srv_peers_stop(struct srv *s);
 /* Sends every EV.SYNC stream that is level an offsets frame (cron). */
 void srv_sync_announce(struct srv *s);
 /* Ends c's subscription (EV.UNSUBSCRIBE, RESET, disconnect). */

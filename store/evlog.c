@@ -198,3 +198,50 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     struct store_id id;
     return store_xadd(s, &req, &id);
 }
+
+/* ---- peers (meta: "peer:<address>" -> empty) ---- */
+
+#define PEER_PREFIX "peer:"
+
+int store_peer_set(struct store *s, const char *addr, int present)
+{
+    MDB_txn *txn = store_txn(s);
+    if (txn == NULL)
+        return EINVAL;
+    char key[300];
+    int n = snprintf(key, sizeof(key), PEER_PREFIX "%s", addr);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return STORE_ERR_TOO_BIG;
+    MDB_val k = { (size_t)n, key }, v = { 0, NULL };
+    int rc = present ? mdb_put(txn, s->meta, &k, &v, 0) : mdb_del(txn, s->meta, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    return store_rc(s, rc);
+}
+
+int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *ctx)
+{
+    MDB_txn *txn;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, s->meta, &cur)) == 0) {
+        MDB_val k = { strlen(PEER_PREFIX), PEER_PREFIX }, v;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            size_t plen = strlen(PEER_PREFIX);
+            if (k.mv_size <= plen || memcmp(k.mv_data, PEER_PREFIX, plen) != 0 || k.mv_size - plen >= 300)
+                break;
+            char addr[300];
+            memcpy(addr, (const char *)k.mv_data + plen, k.mv_size - plen);
+            addr[k.mv_size - plen] = '\0';
+            if (fn(ctx, addr) != 0)
+                break;
+        }
+        mdb_cursor_close(cur);
+    }
+    if (own)
+        mdb_txn_abort(txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}

@@ -470,6 +470,11 @@ struct store_import {
  * _CONFLICT (the offset holds another event): nothing stored. */
 int store_ev_import(struct store *s, const struct store_import *ev);
 
+/* Peers added at runtime (EV.PEER), kept across restarts. Inside a write
+ * command: store_peer_set adds (present) or removes an address. */
+int store_peer_set(struct store *s, const char *addr, int present);
+int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *ctx);
+
 /* Every source stream holding events here, with its last offset. */
 typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);
 int store_log_offsets(struct store *s, store_offset_fn fn, void *ctx);

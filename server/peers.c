@@ -1,0 +1,190 @@
+/* peers.c — this node's replication links: EV.PEER ADD / REMOVE / LIST,
+ * the peers kept in the store (so runtime changes survive a restart), and
+ * the hooks through which a link's imports reach the loop (wake-ups) and
+ * its log lines reach the server log. The links themselves are
+ * replication/link.c. */
+#include "server.h"
+#include "args.h"
+#include "commands.h"
+#include "evparse.h"
+#include "log.h"
+#include "reply.h"
+#include "repl.h"
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void hook_log(void *ctx, int warning, const char *msg)
+{
+    (void)ctx;
+    srv_log(warning ? SRV_LL_WARNING : SRV_LL_NOTICE, "%s", msg);
+}
+
+static void hook_imported(void *ctx, const char *key, size_t len)
+{
+    struct resp_arg k = { key, len };
+    srv_touch_key(ctx, &k);
+}
+
+static int local_offset(void *ctx, const char *stream, uint64_t offset)
+{
+    return offset_map_set(ctx, stream, offset) != 0;
+}
+
+/* The events the peer announced that are not here. */
+static void hook_announced(void *ctx, struct repl_link *l, const char *json, size_t len)
+{
+    struct srv *s = ctx;
+    struct offset_map theirs = { 0 }, ours = { 0 };
+    char err[200];
+    if (offset_map_parse(json, len, &theirs, err, sizeof(err)) == 0 &&
+        store_log_offsets(s->store, local_offset, &ours) == 0) {
+        uint64_t behind = 0, mine;
+        for (size_t i = 0; i < theirs.n; i++) {
+            int have = offset_map_get(&ours, theirs.e[i].stream, &mine);
+            if (!have)
+                behind += theirs.e[i].offset + 1;
+            else if (theirs.e[i].offset > mine)
+                behind += theirs.e[i].offset - mine;
+        }
+        repl_link_set_behind(l, behind);
+    }
+    offset_map_free(&theirs);
+    offset_map_free(&ours);
+}
+
+static int find_link(struct srv *s, const struct repl_addr *a)
+{
+    for (size_t i = 0; i < s->nlinks; i++) {
+        const struct repl_addr *b = repl_link_addr(s->links[i]);
+        if (b->port == a->port && strcmp(b->host, a->host) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int link_add(struct srv *s, const struct repl_addr *a)
+{
+    if (find_link(s, a) >= 0)
+        return 0;
+    struct repl_link **grown = realloc(s->links, (s->nlinks + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    s->links = grown;
+    struct repl_hooks hooks = { s, hook_log, hook_imported, hook_announced };
+    struct repl_link *l = repl_link_new(s->base, s->store, a, s->cfg.peer_password, &hooks);
+    if (l == NULL)
+        return -1;
+    s->links[s->nlinks++] = l;
+    return 0;
+}
+
+static int load_peer(void *ctx, const char *addr)
+{
+    struct repl_addr a;
+    if (repl_addr_parse(addr, strlen(addr), &a) == 0)
+        link_add(ctx, &a);
+    return 0;
+}
+
+int srv_peers_start(struct srv *s)
+{
+    return store_peers(s->store, load_peer, s);
+}
+
+void srv_peers_stop(struct srv *s)
+{
+    for (size_t i = 0; i < s->nlinks; i++)
+        repl_link_free(s->links[i]);
+    free(s->links);
+    s->links = NULL;
+    s->nlinks = 0;
+}
+
+static int addr_or_reply(struct client *c, const struct resp_arg *arg, struct repl_addr *a, char *canon)
+{
+    if (repl_addr_parse(arg->ptr, arg->len, a) != 0) {
+        reply_errorf(c, "invalid peer address '%.*s': expected host:port or [ipv6]:port", arg_print_len(arg, 200),
+                     arg->ptr);
+        return -1;
+    }
+    repl_addr_format(a, canon, REPL_HOST_MAX + 16);
+    return 0;
+}
+
+/* EV.PEER ADD host:port: pulls from that peer from now on, and after restarts. */
+void cmd_ev_peer_add(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    struct repl_addr a;
+    char canon[REPL_HOST_MAX + 16];
+    if (addr_or_reply(c, &argv[2], &a, canon) != 0)
+        return;
+    if (find_link(c->srv, &a) >= 0) {
+        reply_int(c, 0);
+        return;
+    }
+    int rc = store_peer_set(c->srv->store, canon, 1);
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return;
+    }
+    if (link_add(c->srv, &a) != 0) {
+        reply_error(c, "out of memory");
+        return;
+    }
+    reply_int(c, 1);
+}
+
+/* EV.PEER REMOVE host:port */
+void cmd_ev_peer_remove(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc;
+    struct srv *s = c->srv;
+    struct repl_addr a;
+    char canon[REPL_HOST_MAX + 16];
+    if (addr_or_reply(c, &argv[2], &a, canon) != 0)
+        return;
+    int rc = store_peer_set(s->store, canon, 0), i = find_link(s, &a);
+    if (rc != 0) {
+        reply_store_error(c, rc);
+        return;
+    }
+    if (i >= 0) {
+        repl_link_free(s->links[i]);
+        s->links[i] = s->links[--s->nlinks];
+    }
+    reply_int(c, i >= 0);
+}
+
+/* EV.PEER LIST: address, node id, link state, events behind, last contact. */
+void cmd_ev_peer_list(struct client *c, int argc, const struct resp_arg *argv)
+{
+    (void)argc, (void)argv;
+    struct srv *s = c->srv;
+    reply_array(c, s->nlinks);
+    for (size_t i = 0; i < s->nlinks; i++) {
+        struct repl_link_info in;
+        repl_link_info(s->links[i], &in);
+        if (c->resp == 3)
+            reply_map(c, 6);
+        else
+            reply_array(c, 12);
+        reply_bulk_cstr(c, "address");
+        reply_bulk_cstr(c, in.addr);
+        reply_bulk_cstr(c, "node");
+        if (in.node[0])
+            reply_bulk_cstr(c, in.node);
+        else
+            reply_null(c);
+        reply_bulk_cstr(c, "state");
+        reply_bulk_cstr(c, in.state);
+        reply_bulk_cstr(c, "behind");
+        reply_int(c, (long long)in.behind);
+        reply_bulk_cstr(c, "imported");
+        reply_int(c, (long long)in.imported);
+        reply_bulk_cstr(c, "lastContact");
+        reply_int(c, in.last_contact_ms);
+    }
+}
