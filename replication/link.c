@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct repl_link {
     struct repl_addr addr;
     char *password;
     struct repl_hooks hooks;
+    int listen_port;           /* this node's port, advertised to the peer (0: none) */
     struct bufferevent *bev;
     redisReader *reader;
     struct event *retry;
@@ -128,9 +130,19 @@ static void send_hello(struct repl_link *l)
     evbuffer_add(map, "}", 1);
     size_t len = evbuffer_get_length(map);
     const char *self = store_node_id(l->store);
-    const char *sync[] = { "EV.SYNC", self, (const char *)evbuffer_pullup(map, -1) };
-    size_t sn[] = { 7, strlen(self), len };
-    send_cmd(l, 3, sync, sn);
+    /* LISTEN: where the peer can pull from this node in turn (this end's
+     * address as the peer sees it, and this node's port), so that naming a
+     * peer on one side is enough for events to flow both ways */
+    char listen[REPL_HOST_MAX + 16] = "";
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[NI_MAXHOST];
+    if (l->listen_port > 0 && getsockname(bufferevent_getfd(l->bev), (struct sockaddr *)&ss, &sl) == 0 &&
+        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), NULL, 0, NI_NUMERICHOST) == 0)
+        snprintf(listen, sizeof(listen), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, l->listen_port);
+    const char *sync[] = { "EV.SYNC", self, (const char *)evbuffer_pullup(map, -1), "LISTEN", listen };
+    size_t sn[] = { 7, strlen(self), len, 6, strlen(listen) };
+    send_cmd(l, listen[0] ? 5 : 3, sync, sn);
     evbuffer_free(map);
 }
 
@@ -318,12 +330,12 @@ static void link_connect(struct repl_link *l)
 }
 
 struct repl_link *repl_link_new(struct event_base *base, struct store *store, const struct repl_addr *addr,
-                                const char *password, const struct repl_hooks *hooks)
+                                const char *password, int listen_port, const struct repl_hooks *hooks)
 {
     struct repl_link *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
-    *l = (struct repl_link){ .base = base, .store = store, .addr = *addr, .hooks = *hooks,
+    *l = (struct repl_link){ .base = base, .store = store, .addr = *addr, .hooks = *hooks, .listen_port = listen_port,
                              .password = strdup(password ? password : ""), .last_contact_ms = -1 };
     l->retry = evtimer_new(base, on_retry, l);
     if (l->password == NULL || l->retry == NULL) {

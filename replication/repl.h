@@ -41,10 +41,11 @@ struct repl_hooks {
     void (*announced)(void *ctx, struct repl_link *l, const char *json, size_t len);
 };
 
-/* Starts pulling from the peer at addr (AUTH with password when not "").
- * The link reconnects by itself until freed. NULL when out of memory. */
+/* Starts pulling from the peer at addr (AUTH with password when not "";
+ * listen_port, when > 0, is advertised so that the peer pulls back). The
+ * link reconnects by itself until freed. NULL when out of memory. */
 struct repl_link *repl_link_new(struct event_base *base, struct store *store, const struct repl_addr *addr,
-                                const char *password, const struct repl_hooks *hooks);
+                                const char *password, int listen_port, const struct repl_hooks *hooks);
 void repl_link_free(struct repl_link *l);
 const struct repl_addr *repl_link_addr(const struct repl_link *l);
 /* The server's estimate of the events the peer holds that are missing here. */

@@ -713,6 +713,7 @@ static const struct srv_arg ev_subscribe_args[] = {
 static const struct srv_arg ev_sync_args[] = {
     { .name = "nodeid", .type = ARG_STRING },
     { .name = "offsets", .type = ARG_STRING },
+    { .name = "address", .type = ARG_STRING, .token = "LISTEN", .flags = ARGF_OPTIONAL },
     END_ARGS,
 };
 static const struct srv_arg ev_peer_addr_args[] = {
@@ -793,7 +794,7 @@ const struct srv_command srv_command_table[] = {
       .summary = "Receives every matching event after an offset map, then a caught-up message with the map where history ended, then live events as they are committed (RESP3 pushes; RESP2 arrays)",
       .since = "0.1.0", .group = "stream", .complexity = "O(M log N) for M events delivered",
       .args = ev_subscribe_args },
-    { .name = "ev.sync", .proc = cmd_ev_sync, .arity = 3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    { .name = "ev.sync", .proc = cmd_ev_sync, .arity = -3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
       .acl = ACL_STREAM | ACL_ADMIN | ACL_DANGEROUS,
       .summary = "Replication: streams every event the calling peer lacks (of every stream held here), then live events and offset announcements (docs/replication.md)",
       .since = "0.1.0", .group = "stream", .complexity = "O(M log N) for M events sent",

@@ -64,7 +64,7 @@ static int find_link(struct srv *s, const struct repl_addr *a)
     return -1;
 }
 
-static int link_add(struct srv *s, const struct repl_addr *a)
+int srv_link_add(struct srv *s, const struct repl_addr *a)
 {
     if (find_link(s, a) >= 0)
         return 0;
@@ -73,7 +73,7 @@ static int link_add(struct srv *s, const struct repl_addr *a)
         return -1;
     s->links = grown;
     struct repl_hooks hooks = { s, hook_log, hook_imported, hook_announced };
-    struct repl_link *l = repl_link_new(s->base, s->store, a, s->cfg.peer_password, &hooks);
+    struct repl_link *l = repl_link_new(s->base, s->store, a, s->cfg.peer_password, s->cfg.port, &hooks);
     if (l == NULL)
         return -1;
     s->links[s->nlinks++] = l;
@@ -84,7 +84,7 @@ static int load_peer(void *ctx, const char *addr)
 {
     struct repl_addr a;
     if (repl_addr_parse(addr, strlen(addr), &a) == 0)
-        link_add(ctx, &a);
+        srv_link_add(ctx, &a);
     return 0;
 }
 
@@ -130,7 +130,7 @@ void cmd_ev_peer_add(struct client *c, int argc, const struct resp_arg *argv)
         reply_store_error(c, rc);
         return;
     }
-    if (link_add(c->srv, &a) != 0) {
+    if (srv_link_add(c->srv, &a) != 0) {
         reply_error(c, "out of memory");
         return;
     }
@@ -187,4 +187,22 @@ void cmd_ev_peer_list(struct client *c, int argc, const struct resp_arg *argv)
         reply_bulk_cstr(c, "lastContact");
         reply_int(c, in.last_contact_ms);
     }
+}
+
+int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen)
+{
+    struct repl_addr a;
+    if (repl_addr_parse(listen->ptr, listen->len, &a) != 0)
+        return -1;
+    for (size_t i = 0; i < s->nlinks; i++) {
+        struct repl_link_info in;
+        repl_link_info(s->links[i], &in);
+        if (strcmp(in.node, node) == 0)
+            return 0; /* this node already pulls from the caller */
+    }
+    if (find_link(s, &a) >= 0)
+        return 0;
+    srv_log(SRV_LL_NOTICE, "Replication: %s pulls from this node; pulling back from %.*s", node,
+            (int)listen->len, listen->ptr);
+    return srv_link_add(s, &a);
 }

@@ -326,6 +326,12 @@ int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv
 void srv_feed_subscribers(struct srv *s);
 /* The client's output drained: feed the next chunk of its subscription. */
 void sub_drained(struct client *c);
+/* Adds a link to a (not kept in the store). Returns 0 or -1. */
+struct repl_addr;
+int srv_link_add(struct srv *s, const struct repl_addr *a);
+/* A peer `node` pulls from this node and listens at `listen`: pull back
+ * from it, unless some link already does. Returns 0 or -1 (bad address). */
+int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen);
 /* Starts the links to the peers kept in the store; stops them all. */
 int srv_peers_start(struct srv *s);
 void srv_peers_stop(struct srv *s);

@@ -299,7 +299,10 @@ static void sub_link(struct client *c, struct ev_sub *sub)
  * second. See docs/replication.md. */
 void cmd_ev_sync(struct client *c, int argc, const struct resp_arg *argv)
 {
-    (void)argc;
+    if (argc != 3 && !(argc == 5 && arg_is(&argv[3], "listen"))) {
+        reply_error_syntax(c);
+        return;
+    }
     if (c->sub != NULL) {
         reply_error(c, "this connection already streams: EV.SYNC and EV.SUBSCRIBE take a connection each");
         return;
@@ -326,6 +329,12 @@ void cmd_ev_sync(struct client *c, int argc, const struct resp_arg *argv)
     }
     sub->sync = 1;
     sub_link(c, sub);
+    if (argc == 5 && argv[1].len == STORE_NODE_ID_LEN) {
+        char node[STORE_NODE_ID_LEN + 1];
+        memcpy(node, argv[1].ptr, STORE_NODE_ID_LEN);
+        node[STORE_NODE_ID_LEN] = '\0';
+        srv_link_back(c->srv, node, &argv[4]);
+    }
     sync_offsets(c);
     if (sub_feed(c))
         feed_later(c);

@@ -165,8 +165,9 @@ int store_ev_import(struct store *s, const struct store_import *ev)
         return EINVAL;
     char own[STORE_STREAM_ID_MAX];
     snprintf(own, sizeof(own), "%s-0", s->node_id);
-    if (strcmp(ev->stream, own) == 0)
-        return STORE_ERR_OWN_STREAM;
+    int is_own = strcmp(ev->stream, own) == 0;
+    if (is_own && ev->offset >= s->next_offset)
+        return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
     uint32_t num = 0;
     uint64_t next = 0;
     int rc = store_stream_num(s, txn, ev->stream, 0, &num);

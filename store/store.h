@@ -466,7 +466,9 @@ struct store_import {
  * offset), with its lamport (the node's clock moves up to it), its tags,
  * type and event id, and as a new entry of its key with a local ID.
  * Idempotent: 0 stored, 1 when that offset already holds the same event.
- * STORE_ERR_OWN_STREAM, _GAP (offsets of a stream come in order),
+ * STORE_ERR_OWN_STREAM (an event of this node's own stream that it does
+ * not hold; one it holds is checked and skipped like any other), _GAP
+ * (offsets of a stream come in order),
  * _CONFLICT (the offset holds another event): nothing stored. */
 int store_ev_import(struct store *s, const struct store_import *ev);
 

@@ -177,7 +177,7 @@ Test(import, gaps_conflicts_and_own_events_are_refused_and_store_nothing)
     struct copied own = x.ev[1];
     snprintf(own.stream, sizeof(own.stream), "%s-0", store_node_id(b));
     own.offset = 0;
-    cr_assert_eq(import(b, &own, NULL), STORE_ERR_OWN_STREAM);
+    cr_assert_eq(import(b, &own, NULL), STORE_ERR_OWN_STREAM, "b holds no event of its own yet");
     cr_assert_eq(store_turn_commit(b), 0);
     uint64_t events, len;
     cr_assert_eq(store_log_count(b, &events), 0);
