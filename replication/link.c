@@ -37,6 +37,7 @@ struct repl_link {
     int attempts;
     char peer_node[STORE_NODE_ID_LEN + 1];
     uint64_t imported, behind;
+    char *announced;           /* the peer's last offsets frame (JSON), or NULL */
     int64_t last_contact_ms;
 };
 
@@ -206,7 +207,13 @@ static int import_frame(struct repl_link *l, const redisReply *f)
  * that are not here). */
 static void offsets_frame(struct repl_link *l, const redisReply *f)
 {
-    (void)f;
+    char *copy = malloc(f->element[1]->len + 1);
+    if (copy != NULL) {
+        memcpy(copy, f->element[1]->str, f->element[1]->len);
+        copy[f->element[1]->len] = '\0';
+        free(l->announced);
+        l->announced = copy;
+    }
     if (l->hooks.announced)
         l->hooks.announced(l->hooks.ctx, l, f->element[1]->str, f->element[1]->len);
     l->state = LINK_LIVE;
@@ -357,6 +364,7 @@ void repl_link_free(struct repl_link *l)
     if (l->retry)
         event_free(l->retry);
     free(l->password);
+    free(l->announced);
     free(l);
 }
 
@@ -380,4 +388,9 @@ const struct repl_addr *repl_link_addr(const struct repl_link *l)
 void repl_link_set_behind(struct repl_link *l, uint64_t behind)
 {
     l->behind = behind;
+}
+
+const char *repl_link_announced(const struct repl_link *l)
+{
+    return l->announced;
 }

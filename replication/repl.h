@@ -48,6 +48,8 @@ struct repl_link *repl_link_new(struct event_base *base, struct store *store, co
                                 const char *password, int listen_port, const struct repl_hooks *hooks);
 void repl_link_free(struct repl_link *l);
 const struct repl_addr *repl_link_addr(const struct repl_link *l);
+/* The peer's last announced offsets (JSON text), or NULL before the first. */
+const char *repl_link_announced(const struct repl_link *l);
 /* The server's estimate of the events the peer holds that are missing here. */
 void repl_link_set_behind(struct repl_link *l, uint64_t behind);
 

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "evparse.h"
 #include "reply.h"
+#include "repl.h"
 #include "store.h"
 #include "stream_args.h"
 
@@ -199,8 +200,34 @@ void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
         reply_pairs(c, 2);
         reply_bulk_cstr(c, "present");
         reply_bulk(c, json, len);
+        /* toReplicate: per stream, the events peers announced that are not here */
+        struct offset_map want = { 0 };
+        for (size_t i = 0; i < c->srv->nlinks; i++) {
+            const char *ann = repl_link_announced(c->srv->links[i]);
+            struct offset_map theirs = { 0 };
+            char err[200];
+            if (ann == NULL || offset_map_parse(ann, strlen(ann), &theirs, err, sizeof(err)) != 0)
+                continue;
+            for (size_t j = 0; j < theirs.n; j++) {
+                uint64_t here, missing, prev;
+                int have = offset_map_get(&m, theirs.e[j].stream, &here);
+                if (have && theirs.e[j].offset <= here)
+                    continue;
+                missing = have ? theirs.e[j].offset - here : theirs.e[j].offset + 1;
+                if (!offset_map_get(&want, theirs.e[j].stream, &prev) || missing > prev)
+                    offset_map_set(&want, theirs.e[j].stream, missing);
+            }
+            offset_map_free(&theirs);
+        }
+        char *tr = NULL;
+        size_t trlen = 0;
         reply_bulk_cstr(c, "toReplicate");
-        reply_bulk_cstr(c, "{}");
+        if (offset_map_json(&want, &tr, &trlen) == 0)
+            reply_bulk(c, tr, trlen);
+        else
+            reply_bulk_cstr(c, "{}");
+        free(tr);
+        offset_map_free(&want);
     }
     free(json);
     offset_map_free(&m);

@@ -1,6 +1,7 @@
 /* info.c — INFO's sections with Redis's field names, and the statistics
  * behind them (errorstats, instantaneous metrics). */
 #include "server.h"
+#include "repl.h"
 #include "args.h"
 #include "commands.h"
 #include "store.h"
@@ -198,6 +199,18 @@ static void section_replication(struct info_buf *b, struct srv *s)
              "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
              "repl_backlog_size:0\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
              s->run_id);
+    /* swarmlog's own replication: the peers this node pulls from */
+    size_t syncs = 0;
+    for (struct client *c = s->subscribers; c != NULL; c = srv_sub_next(c))
+        syncs += srv_sub_is_sync(c);
+    info_add(b, "swarm_peers:%zu\r\nswarm_sync_clients:%zu\r\n", s->nlinks, syncs);
+    for (size_t i = 0; i < s->nlinks; i++) {
+        struct repl_link_info in;
+        repl_link_info(s->links[i], &in);
+        info_add(b, "swarm_peer%zu:address=%s,node=%s,state=%s,behind=%llu,imported=%llu,last_contact_ms=%lld\r\n",
+                 i, in.addr, in.node, in.state, (unsigned long long)in.behind, (unsigned long long)in.imported,
+                 (long long)in.last_contact_ms);
+    }
 }
 
 static void section_cpu(struct info_buf *b)

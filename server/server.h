@@ -337,6 +337,9 @@ int srv_peers_start(struct srv *s);
 void srv_peers_stop(struct srv *s);
 /* Sends every EV.SYNC stream that is level an offsets frame (cron). */
 void srv_sync_announce(struct srv *s);
+/* Walking srv->subscribers (subscribe.c keeps the links). */
+struct client *srv_sub_next(const struct client *c);
+int srv_sub_is_sync(const struct client *c);
 /* Ends c's subscription (EV.UNSUBSCRIBE, RESET, disconnect). */
 void sub_free(struct client *c);
 

@@ -346,3 +346,13 @@ void srv_sync_announce(struct srv *s)
         if (c->sub->sync && c->sub->live && c->out.len < SUB_OUT_LIMIT)
             sync_offsets(c);
 }
+
+struct client *srv_sub_next(const struct client *c)
+{
+    return c->sub->next;
+}
+
+int srv_sub_is_sync(const struct client *c)
+{
+    return c->sub != NULL && c->sub->sync;
+}

@@ -180,6 +180,20 @@ def main():
             fail("B's events did not reach A (A should pull back from B)")
         print("ok   pair: backlog, live, XREAD woken, EV.PEER LIST, both ways from one EV.PEER ADD")
 
+        # partition: both links cut, writes on both sides, healed from one side
+        b.r.execute_command("EV.PEER", "REMOVE", a.addr())
+        a.r.execute_command("EV.PEER", "REMOVE", b.addr())
+        if a.r.execute_command("EV.PEER", "LIST") or b.r.execute_command("EV.PEER", "LIST"):
+            fail("links left after EV.PEER REMOVE on both sides")
+        publish(a, 40, key="cut_a")
+        publish(b, 40, key="cut_b")
+        time.sleep(0.3)
+        if a.r.xlen("cut_b") or b.r.xlen("cut_a"):
+            fail("events crossed a cut link")
+        b.r.execute_command("EV.PEER", "ADD", a.addr())
+        converge([a, b])
+        print("ok   partition: cut, writes on both sides, healed: converged")
+
         # restart: B resumes from its own map, the peer is remembered
         b.stop()
         publish(a, 50)
@@ -217,9 +231,20 @@ def main():
         publish(a, 20000, key="bulk")
         d_.r.execute_command("EV.PEER", "ADD", a.addr())
         time.sleep(0.05)
+        o = d(d_.r.execute_command("EV.OFFSETS"))
+        have = d(d_.r.execute_command("EV.NODE"))["events"]
+        total = d(a.r.execute_command("EV.NODE"))["events"]
+        if have < total and json.loads(o["toReplicate"]) and sum(json.loads(o["toReplicate"]).values()) <= 0:
+            fail("toReplicate %r while %d of %d events are here" % (o["toReplicate"], have, total))
         d_.stop(signal.SIGKILL)
         d_.start()
         converge([a, d_], timeout=60)
+        o = d(d_.r.execute_command("EV.OFFSETS"))
+        if json.loads(o["toReplicate"]) != {}:
+            fail("toReplicate %r after convergence" % o["toReplicate"])
+        info = d_.r.info("replication")
+        if info.get("swarm_peers") != 1 or "swarm_peer0" not in info:
+            fail("INFO replication lists no peer: %r" % info)
         print("ok   kill -9 during catch-up: converged, gapless, nothing twice")
 
         # a wrong peer-password stores nothing
@@ -236,7 +261,7 @@ def main():
         print("ok   wrong peer-password: refused, nothing stored")
         for n in NODES:
             n.stop()
-        print("replication: 6 passed, 0 failed")
+        print("replication: 7 passed, 0 failed")
     finally:
         for n in NODES:
             if n.proc is not None:
