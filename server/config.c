@@ -6,6 +6,7 @@
  * binary-safe (pointer, length) values and changes the option only when the
  * whole value is valid. Error texts are Redis 7.0's, word for word. */
 #include "config.h"
+#include "repl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -419,6 +420,9 @@ void srv_config_free(struct srv_config *cfg)
     free(cfg->dir);
     free(cfg->requirepass);
     free(cfg->peer_password);
+    for (int i = 0; i < cfg->npeers; i++)
+        free(cfg->peers[i]);
+    cfg->npeers = 0;
     free(cfg->logfile);
     free(cfg->config_file);
     memset(cfg, 0, sizeof(*cfg));
@@ -584,6 +588,27 @@ static void cfg_block(char *err, size_t errlen, const char *where, const char *l
              SWARMLOG_VERSION, where, linelen > INT_MAX ? INT_MAX : (int)linelen, line, reason);
 }
 
+/* `peer host:port [host:port ...]`: repeatable, each line adds peers. */
+static int cfg_add_peers(struct srv_config *cfg, const struct resp_arg *v, int n, char *err, size_t errlen)
+{
+    struct repl_addr a;
+    if (n < 1)
+        return cfg_errf(err, errlen, "%s", cfg_err_arity);
+    for (int i = 0; i < n; i++) {
+        if (repl_addr_parse(v[i].ptr, v[i].len, &a) != 0)
+            return cfg_errf(err, errlen, "peer must be host:port or [ipv6]:port");
+        if (cfg->npeers == SRV_CONFIG_MAX_PEERS)
+            return cfg_errf(err, errlen, "at most %d peers", SRV_CONFIG_MAX_PEERS);
+        char *copy = malloc(v[i].len + 1);
+        if (copy == NULL)
+            return cfg_errf(err, errlen, "out of memory");
+        memcpy(copy, v[i].ptr, v[i].len);
+        copy[v[i].len] = '\0';
+        cfg->peers[cfg->npeers++] = copy;
+    }
+    return 0;
+}
+
 /* Applies one directive, args[0] being its name. Only the first
  * CFG_LINE_ARGS arguments are read even when nargs is larger. Returns 0 or
  * -1 with a one-line reason in err. There is no "include" directive: it is
@@ -593,6 +618,8 @@ static int cfg_directive(struct srv_config *cfg, const struct resp_arg *args, in
 {
     const struct cfg_option *opt = cfg_lookup(args[0].ptr, args[0].len);
 
+    if (opt == NULL && args[0].len == 4 && strncasecmp(args[0].ptr, "peer", 4) == 0)
+        return cfg_add_peers(cfg, args + 1, nargs - 1, err, errlen);
     if (opt == NULL)
         return cfg_errf(err, errlen, "%s", cfg_err_directive);
     if (nargs > CFG_LINE_ARGS)

@@ -17,6 +17,7 @@ enum srv_loglevel {
 };
 
 #define SRV_CONFIG_MAX_BIND 16
+#define SRV_CONFIG_MAX_PEERS 64
 
 /* The effective configuration. Strings are owned (malloc'd) by the struct
  * and never NULL ("" when empty). */
@@ -35,6 +36,8 @@ struct srv_config {
     long long client_query_buffer_limit; /* client-query-buffer-limit [1gb], >= 1mb */
     int durability;                   /* durability [strict] strict|relaxed|none (enum store_durability) */
     char *config_file;                /* absolute path of the file loaded, "" if none */
+    int npeers;                       /* peer host:port (repeatable; not in CONFIG GET) */
+    char *peers[SRV_CONFIG_MAX_PEERS];
 };
 
 /* Fills cfg with the defaults. Returns 0, or -1 when out of memory. */

@@ -90,6 +90,8 @@ static int load_peer(void *ctx, const char *addr)
 
 int srv_peers_start(struct srv *s)
 {
+    for (int i = 0; i < s->cfg.npeers; i++) /* `peer` lines and --peer */
+        load_peer(s, s->cfg.peers[i]);
     return store_peers(s->store, load_peer, s);
 }
 

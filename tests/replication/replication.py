@@ -247,6 +247,11 @@ def main():
             fail("INFO replication lists no peer: %r" % info)
         print("ok   kill -9 during catch-up: converged, gapless, nothing twice")
 
+        # --peer on the command line
+        g = Node("G", "--peer", a.addr())
+        converge([a, g], timeout=60)
+        print("ok   --peer: a node started with a peer converges with it")
+
         # a wrong peer-password stores nothing
         e_ = Node("E", "--peer-password", "wrong")
         f = Node("F", "--peer-password", "right")
@@ -261,7 +266,7 @@ def main():
         print("ok   wrong peer-password: refused, nothing stored")
         for n in NODES:
             n.stop()
-        print("replication: 7 passed, 0 failed")
+        print("replication: 8 passed, 0 failed")
     finally:
         for n in NODES:
             if n.proc is not None:

@@ -798,3 +798,18 @@ Test(config_finish, unwritable_dir_is_refused)
     cr_assert_eq(srv_config_finish(&cfg, err, sizeof(err)), -1);
     cr_assert_not_null(strstr(err, "is not writable: Permission denied"), "%s", err);
 }
+
+Test(config_argv, peer_is_repeatable_in_files_and_flags)
+{
+    const char *path = write_conf("peer 127.0.0.1:7001\npeer [::1]:7002 localhost:7003\n");
+    cr_assert_not_null(path);
+    cr_assert_eq(RUN(path, "--peer", "10.0.0.9:6379"), 0, "%s", err);
+    cr_assert_eq(cfg.npeers, 4);
+    cr_assert_str_eq(cfg.peers[0], "127.0.0.1:7001");
+    cr_assert_str_eq(cfg.peers[1], "[::1]:7002");
+    cr_assert_str_eq(cfg.peers[2], "localhost:7003");
+    cr_assert_str_eq(cfg.peers[3], "10.0.0.9:6379");
+    cr_assert_eq(RUN("--peer", "nocolon"), -1);
+    cr_assert(strstr(err, "peer must be host:port or [ipv6]:port") != NULL, "%s", err);
+    cr_assert_eq(RUN("--peer", "h:70000"), -1);
+}
