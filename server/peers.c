@@ -12,6 +12,7 @@
 #include "repl.h"
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,22 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
     char err[200];
     if (offset_map_parse(json, len, &theirs, err, sizeof(err)) == 0 &&
         store_log_offsets(s->store, local_offset, &ours) == 0) {
-        uint64_t behind = 0, mine;
+        uint64_t behind = 0, mine, next, lamport;
+        char own[STORE_STREAM_ID_MAX];
+        snprintf(own, sizeof(own), "%s-0", store_node_id(s->store));
+        store_log_head(s->store, &next, &lamport);
+        if (offset_map_get(&theirs, own, &mine) && mine >= next) {
+            /* a peer holds more of this node's stream than this node: an old
+             * backup. Recover before writing, or offsets would be reused. */
+            if (!s->recovering || mine > s->recover_to)
+                srv_log(SRV_LL_WARNING, "This node's own stream is behind its peers (offset %llu here, %llu "
+                        "there): recovering it, new events are refused until then",
+                        (unsigned long long)next, (unsigned long long)mine);
+            s->recovering = 1;
+            if (mine > s->recover_to)
+                s->recover_to = mine;
+            store_set_recovering(s->store, 1);
+        }
         for (size_t i = 0; i < theirs.n; i++) {
             int have = offset_map_get(&ours, theirs.e[i].stream, &mine);
             if (!have)
@@ -207,4 +223,21 @@ int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen
     srv_log(SRV_LL_NOTICE, "Replication: %s pulls from this node; pulling back from %.*s", node,
             (int)listen->len, listen->ptr);
     return srv_link_add(s, &a);
+}
+
+int srv_recovering(struct srv *s)
+{
+    if (!s->recovering)
+        return 0;
+    uint64_t next, lamport;
+    store_log_head(s->store, &next, &lamport);
+    if (next > s->recover_to) {
+        s->recovering = 0;
+        s->recover_to = 0;
+        store_set_recovering(s->store, 0);
+        srv_log(SRV_LL_NOTICE, "This node's own stream is recovered up to offset %llu: writes accepted again",
+                (unsigned long long)(next - 1));
+        return 0;
+    }
+    return 1;
 }

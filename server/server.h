@@ -103,6 +103,8 @@ struct srv {
     struct client *subscribers;     /* clients in EV.SUBSCRIBE (subscribe.c) */
     struct repl_link **links;       /* replication links to peers (peers.c) */
     size_t nlinks;
+    uint64_t recover_to;            /* peers hold this node's stream up to here; 0 none (peers.c) */
+    int recovering;                 /* then new events are refused until it is recovered */
     /* Keys written since the last wake-up pass (commit.c), so that only the
      * clients blocked on them are looked at; touched_all: too many, or a
      * FLUSHALL. Names are copied into touched_bytes. */
@@ -332,6 +334,9 @@ int srv_link_add(struct srv *s, const struct repl_addr *a);
 /* A peer `node` pulls from this node and listens at `listen`: pull back
  * from it, unless some link already does. Returns 0 or -1 (bad address). */
 int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen);
+/* 1 while this node's own stream is behind what its peers hold: commands
+ * that add events (XADD, EV.ADD) are refused. */
+int srv_recovering(struct srv *s);
 /* Starts the links to the peers kept in the store; stops them all. */
 int srv_peers_start(struct srv *s);
 void srv_peers_stop(struct srv *s);

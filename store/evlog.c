@@ -166,7 +166,7 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     char own[STORE_STREAM_ID_MAX];
     snprintf(own, sizeof(own), "%s-0", s->node_id);
     int is_own = strcmp(ev->stream, own) == 0;
-    if (is_own && ev->offset >= s->next_offset)
+    if (is_own && ev->offset >= s->next_offset && !s->recovering)
         return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
     uint32_t num = 0;
     uint64_t next = 0;
@@ -245,4 +245,9 @@ int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *c
     if (own)
         mdb_txn_abort(txn);
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void store_set_recovering(struct store *s, int on)
+{
+    s->recovering = on;
 }

@@ -374,6 +374,8 @@ int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in 
             return rc;
         if (f->lamport > s->lamport)
             s->lamport = f->lamport; /* the clock follows what it has seen */
+        if (f->stream == s->own_stream && f->offset >= s->next_offset)
+            s->next_offset = f->offset + 1; /* recovering this node's own stream */
         *stream = f->stream;
         *offset = f->offset;
         return 0;

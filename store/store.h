@@ -477,6 +477,11 @@ int store_ev_import(struct store *s, const struct store_import *ev);
 int store_peer_set(struct store *s, const char *addr, int present);
 int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *ctx);
 
+/* While on, events of this node's own stream that it lacks are imported
+ * like any other (a node restored from an old backup gets its own events
+ * back from its peers before it writes new ones). */
+void store_set_recovering(struct store *s, int on);
+
 /* Every source stream holding events here, with its last offset. */
 typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);
 int store_log_offsets(struct store *s, store_offset_fn fn, void *ctx);

@@ -252,6 +252,32 @@ def main():
         converge([a, g], timeout=60)
         print("ok   --peer: a node started with a peer converges with it")
 
+        # restored from an old copy: the node gets its own events back first
+        h = Node("H")
+        publish(h, 10, key="own")
+        h.stop()
+        backup = h.dir + "-backup"
+        shutil.copytree(os.path.join(h.dir, "data"), backup)
+        h.start()
+        publish(h, 20, key="own")
+        i_ = Node("I", "--peer", h.addr())
+        converge([h, i_])
+        h.stop()
+        shutil.rmtree(os.path.join(h.dir, "data"))
+        shutil.copytree(backup, os.path.join(h.dir, "data"))
+        shutil.rmtree(backup)
+        h.start()
+        end = time.monotonic() + 30
+        while time.monotonic() < end and d(h.r.execute_command("EV.NODE"))["events"] < 30:
+            time.sleep(0.02)
+        if d(h.r.execute_command("EV.NODE"))["events"] < 30:
+            fail("the restored node did not get its own events back")
+        new = d(h.r.execute_command("EV.ADD", "own", "n", "after"))
+        if new["offset"] != 30:
+            fail("the restored node reused offset %d" % new["offset"])
+        converge([h, i_])
+        print("ok   restored from an old copy: own stream recovered from the peer, no offset reused")
+
         # a wrong peer-password stores nothing
         e_ = Node("E", "--peer-password", "wrong")
         f = Node("F", "--peer-password", "right")
@@ -266,7 +292,7 @@ def main():
         print("ok   wrong peer-password: refused, nothing stored")
         for n in NODES:
             n.stop()
-        print("replication: 8 passed, 0 failed")
+        print("replication: 9 passed, 0 failed")
     finally:
         for n in NODES:
             if n.proc is not None:
