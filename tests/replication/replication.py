@@ -278,6 +278,26 @@ def main():
         converge([h, i_])
         print("ok   restored from an old copy: own stream recovered from the peer, no offset reused")
 
+        # star and mesh, publishers on every node at once
+        for shape in ("star", "mesh"):
+            ns = [Node("%s%d" % (shape, i)) for i in range(4)]
+            for i, n in enumerate(ns[1:], 1):
+                n.r.execute_command("EV.PEER", "ADD", ns[0].addr())
+                if shape == "mesh":
+                    for m in ns[1:i]:
+                        n.r.execute_command("EV.PEER", "ADD", m.addr())
+            threads = [threading.Thread(target=publish, args=(n, 300, "pub%d" % i)) for i, n in enumerate(ns)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            hist = converge(ns, timeout=60)
+            if len(hist) != 1200:
+                fail("%s: %d events after convergence, expected 1200" % (shape, len(hist)))
+            for n in ns:
+                n.stop()
+        print("ok   star and mesh of 4 nodes, publishers everywhere: converged, identical Lamport order")
+
         # a wrong peer-password stores nothing
         e_ = Node("E", "--peer-password", "wrong")
         f = Node("F", "--peer-password", "right")
@@ -292,7 +312,7 @@ def main():
         print("ok   wrong peer-password: refused, nothing stored")
         for n in NODES:
             n.stop()
-        print("replication: 9 passed, 0 failed")
+        print("replication: 10 passed, 0 failed")
     finally:
         for n in NODES:
             if n.proc is not None:
