@@ -72,13 +72,6 @@ int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const 
     return 1;
 }
 
-static int last_id_of(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
-{
-    (void)f, (void)n;
-    *(struct store_id *)ctx = id;
-    return 1;
-}
-
 static void unlink_blocked(struct client *c)
 {
     struct srv *s = c->srv;
@@ -255,9 +248,8 @@ static int group_ready(struct client *c, const struct blocked_read *b)
         int rc = store_group_get(st, arg_bytes(&b->keys[i]), group, &g);
         if (rc != 0)
             return rc == STORE_ERR_NOKEY ? -2 : -1;
-        struct store_id newest = { 0, 0 };
-        if (store_range(st, arg_bytes(&b->keys[i]), (struct store_id){ 0, 0 }, ID_MAX, 1, 1, last_id_of, &newest) > 0 &&
-            store_id_cmp(newest, g.last_id) > 0)
+        struct store_id newest;
+        if (store_key_newest(st, arg_bytes(&b->keys[i]), &newest) == 1 && store_id_cmp(newest, g.last_id) > 0)
             return 1;
     }
     return 0;

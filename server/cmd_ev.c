@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 /* A map header: RESP3 map, RESP2 flat array of name/value pairs. */
 static void reply_pairs(struct client *c, size_t n)
@@ -123,12 +122,10 @@ void cmd_ev_add(struct client *c, int argc, const struct resp_arg *argv)
     }
     for (int f = 0; f < nfields; f++)
         fields[f] = arg_bytes(&argv[i + f]);
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
     req.x.fields = fields;
     req.x.nfields = (size_t)nfields;
-    req.x.now_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-    req.x.now_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+    req.x.now_us = srv_unix_us();
+    req.x.now_ms = req.x.now_us / 1000;
     struct store_ev_pos pos;
     long long revision = -1;
     int rc = store_ev_add(c->srv->store, &req, &pos, &revision);
@@ -177,11 +174,6 @@ void cmd_ev_node(struct client *c, int argc, const struct resp_arg *argv)
     reply_int(c, (long long)events);
 }
 
-static int collect_offset(void *ctx, const char *stream, uint64_t offset)
-{
-    return offset_map_set(ctx, stream, offset) != 0;
-}
-
 /* EV.OFFSETS: `present` (the last offset of every stream stored here) and
  * `toReplicate` (events known elsewhere and missing here: none until peers
  * replicate). */
@@ -191,7 +183,7 @@ void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
     struct offset_map m = { 0 };
     char *json = NULL;
     size_t len = 0;
-    int rc = store_log_offsets(c->srv->store, collect_offset, &m);
+    int rc = store_log_offsets(c->srv->store, offset_map_put, &m);
     if (rc == 0 && offset_map_json(&m, &json, &len) != 0)
         rc = STORE_ERR_NOMEM;
     if (rc != 0) {
@@ -374,31 +366,23 @@ static int ev_opts_or_reply(struct client *c, int argc, const struct resp_arg *a
     return 0;
 }
 
-struct bounds_ctx {
-    struct store_ev_bound *b;
-    size_t n, cap;
-    int oom;
-};
-
 static int add_bound(void *ctx, const char *stream, uint64_t last)
 {
-    struct bounds_ctx *x = ctx;
+    struct srv_ev_bounds *x = ctx;
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 8;
         struct store_ev_bound *g = realloc(x->b, cap * sizeof(*g));
-        if (g == NULL) {
-            x->oom = 1;
-            return 1;
-        }
+        if (g == NULL)
+            return x->oom = 1;
         x->b = g;
         x->cap = cap;
     }
     char *name = strdup(stream);
-    if (name == NULL) {
-        x->oom = 1;
-        return 1;
-    }
-    x->b[x->n++] = (struct store_ev_bound){ name, -1, (int64_t)last };
+    if (name == NULL)
+        return x->oom = 1;
+    uint64_t from;
+    x->b[x->n++] = (struct store_ev_bound){ name, x->from && offset_map_get(x->from, stream, &from) ? (int64_t)from : -1,
+                                            (int64_t)last };
     return 0;
 }
 
@@ -407,25 +391,34 @@ static int bound_cmp(const void *a, const void *b)
     return strcmp(((const struct store_ev_bound *)a)->stream, ((const struct store_ev_bound *)b)->stream);
 }
 
-static void bounds_free(struct bounds_ctx *x)
+int srv_ev_bounds_build(struct store *st, const struct offset_map *from, struct srv_ev_bounds *x)
+{
+    *x = (struct srv_ev_bounds){ .from = from };
+    int rc = store_log_offsets(st, add_bound, x);
+    if (rc == 0 && x->oom)
+        rc = STORE_ERR_NOMEM;
+    if (rc == 0 && x->n > 1)
+        qsort(x->b, x->n, sizeof(*x->b), bound_cmp);
+    return rc;
+}
+
+void srv_ev_bounds_free(struct srv_ev_bounds *x)
 {
     for (size_t i = 0; i < x->n; i++)
         free((char *)x->b[i].stream);
     free(x->b);
+    *x = (struct srv_ev_bounds){ 0 };
 }
 
 /* Every stream stored here, bounded by FROM (exclusive) and TO (inclusive,
  * at most what is stored); a stream named in a map must exist here. */
-static int bounds_or_reply(struct client *c, const struct ev_opts *o, struct bounds_ctx *x)
+static int bounds_or_reply(struct client *c, const struct ev_opts *o, struct srv_ev_bounds *x)
 {
-    int rc = store_log_offsets(c->srv->store, add_bound, x);
-    if (rc == 0 && x->oom)
-        rc = STORE_ERR_NOMEM;
+    int rc = srv_ev_bounds_build(c->srv->store, &o->from, x);
     if (rc != 0) {
         reply_store_error(c, rc);
         return -1;
     }
-    qsort(x->b, x->n, sizeof(*x->b), bound_cmp);
     const struct offset_map *maps[2] = { &o->from, &o->to };
     for (int m = 0; m < 2; m++)
         for (size_t i = 0; i < maps[m]->n; i++) {
@@ -438,20 +431,14 @@ static int bounds_or_reply(struct client *c, const struct ev_opts *o, struct bou
                 return -1;
             }
         }
-    for (size_t j = 0; j < x->n; j++) {
-        uint64_t off;
-        if (offset_map_get(&o->from, x->b[j].stream, &off))
-            x->b[j].from = (int64_t)off;
-        if (o->have_to)
-            x->b[j].to = offset_map_get(&o->to, x->b[j].stream, &off) && (int64_t)off < x->b[j].to ? (int64_t)off
-                       : offset_map_get(&o->to, x->b[j].stream, &off) ? x->b[j].to : -1;
+    for (size_t j = 0; o->have_to && j < x->n; j++) {
+        uint64_t off; /* TO: at most what is stored; a stream left out gives nothing */
+        if (!offset_map_get(&o->to, x->b[j].stream, &off))
+            x->b[j].to = -1;
+        else if ((int64_t)off < x->b[j].to)
+            x->b[j].to = (int64_t)off;
     }
     return 0;
-}
-
-static int cont_offset(void *ctx, const char *stream, int64_t offset)
-{
-    return offset >= 0 && offset_map_set(ctx, stream, (uint64_t)offset) != 0;
 }
 
 /* Runs the query of o and writes [offset map, events]. When none matches
@@ -459,7 +446,7 @@ static int cont_offset(void *ctx, const char *stream, int64_t offset)
  * events, or -1 after an error reply. */
 static long long ev_reply_query(struct client *c, const struct ev_opts *o, int empty_ok)
 {
-    struct bounds_ctx x = { 0 };
+    struct srv_ev_bounds x = { 0 };
     struct offset_map next = { 0 };
     long long n = -1;
     if (bounds_or_reply(c, o, &x) != 0)
@@ -470,7 +457,7 @@ static long long ev_reply_query(struct client *c, const struct ev_opts *o, int e
     reply_array(c, 2);
     size_t map_at = c->out.len;
     size_t list = reply_defer(c);
-    n = store_ev_query(c->srv->store, &q, reply_event, c, cont_offset, &next);
+    n = store_ev_query(c->srv->store, &q, reply_event, c, offset_map_put_signed, &next);
     if (n < 0) {
         c->out.len = mark;
         reply_store_error(c, (int)n);
@@ -500,7 +487,7 @@ static long long ev_reply_query(struct client *c, const struct ev_opts *o, int e
     free(json);
 done:
     offset_map_free(&next);
-    bounds_free(&x);
+    srv_ev_bounds_free(&x);
     return n;
 }
 
@@ -583,11 +570,11 @@ fail:
 int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct srv_ev_args *out)
 {
     struct ev_opts o = { .order = STORE_ORDER_LAMPORT };
-    struct bounds_ctx x = { 0 };
+    struct srv_ev_bounds x = { 0 };
     int rc = ev_opts_or_reply(c, argc, argv, 1, EV_SUBSCRIBE, &o);
     if (rc == 0)
         rc = bounds_or_reply(c, &o, &x); /* FROM names streams stored here */
-    bounds_free(&x);
+    srv_ev_bounds_free(&x);
     if (rc != 0) {
         ev_opts_free(&o);
         return -1;

@@ -8,7 +8,6 @@
 #include "stream_args.h"
 
 #include <stdlib.h>
-#include <sys/time.h>
 
 static struct store_trim_spec trim_spec(const struct xtrim_args *t)
 {
@@ -33,16 +32,14 @@ void cmd_xadd(struct client *c, int argc, const struct resp_arg *argv)
     }
     for (size_t i = 0; i < nfields; i++)
         fields[i] = arg_bytes(&argv[a.field_pos + (int)i]);
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
+    uint64_t now_us = srv_unix_us();
     static const enum store_id_mode modes[] = {
         [XID_EXPLICIT] = STORE_ID_EXPLICIT, [XID_AUTO_SEQ] = STORE_ID_AUTO_SEQ, [XID_AUTO] = STORE_ID_AUTO,
     };
     struct store_xadd_req req = {
         .key = arg_bytes(&argv[1]), .nomkstream = a.nomkstream, .id_mode = modes[a.id_mode], .id = a.id,
         .fields = fields, .nfields = nfields, .trim = trim_spec(&a.trim),
-        .now_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000,
-        .now_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec,
+        .now_ms = now_us / 1000, .now_us = now_us,
     };
     struct store_id id;
     int rc = store_xadd(c->srv->store, &req, &id);
@@ -166,13 +163,6 @@ void cmd_xdel(struct client *c, int argc, const struct resp_arg *argv)
 
 /* ---- XREAD ---- */
 
-static int xread_last_id(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
-{
-    (void)f, (void)n;
-    *(struct store_id *)ctx = id;
-    return 1;
-}
-
 /* The ID XREAD waits after for one key: "$" (the last ID generated), "+"
  * (Redis 7.4: the last entry, so that it is returned), or an explicit ID
  * (missing sequence 0). Returns 0, or -1 after replying. */
@@ -203,11 +193,8 @@ static int xread_id_or_reply(struct client *c, const struct resp_arg *key, const
     *id = info.last_id;
     if (plus && info.length > 0) {
         /* One before the newest live entry, so that it is the one read. */
-        struct store_id last = { 0, 0 };
-        store_range(c->srv->store, arg_bytes(key), (struct store_id){ 0, 0 }, info.last_id, 1, 1,
-                    xread_last_id, &last);
-        *id = last;
-        store_id_decr(id); /* never 0-0: IDs start at 0-1 */
+        if (store_key_newest(c->srv->store, arg_bytes(key), id) == 1)
+            store_id_decr(id); /* never 0-0: IDs start at 0-1 */
     }
     return 0;
 }

@@ -10,16 +10,8 @@
 #include "stream_args.h"
 
 #include <limits.h>
-#include <sys/time.h>
 
 static void reply_group_common(struct client *c, const struct store_group_info *g);
-
-static uint64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 static int count_group(void *ctx, const struct store_group_info *g)
 {
@@ -283,7 +275,7 @@ static int consumer_entry(void *arg, const struct store_consumer_info *ci)
 void cmd_xinfo_consumers(struct client *c, int argc, const struct resp_arg *argv)
 {
     (void)argc;
-    struct consumers_ctx x = { c, wall_ms(), 0 };
+    struct consumers_ctx x = { c, srv_unix_us() / 1000, 0 };
     size_t mark = reply_defer(c);
     int rc = store_consumers(c->srv->store, arg_bytes(&argv[2]), arg_bytes(&argv[3]), consumer_entry, &x);
     if (rc != 0) {

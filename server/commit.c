@@ -89,11 +89,6 @@ static void touch_command_keys(struct client *c, const struct srv_command *cmd, 
 void srv_call_write(struct client *c, const struct srv_cmd_entry *e, int argc, const struct resp_arg *argv)
 {
     struct store *st = c->srv->store;
-    if ((e->cmd->proc == cmd_xadd || e->cmd->proc == cmd_ev_add) && srv_recovering(c->srv)) {
-        reply_errorf(c, "-RECOVERING this node's own stream is behind its peers (restored from an older copy?): "
-                        "new events are refused until it has recovered them");
-        return;
-    }
     srv_turn_note_writer(c);
     size_t mark = c->out.len;
     int rc = store_cmd_begin(st);

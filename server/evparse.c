@@ -146,6 +146,16 @@ int offset_map_set(struct offset_map *m, const char *stream, uint64_t offset)
     return 0;
 }
 
+int offset_map_put(void *map, const char *stream, uint64_t offset)
+{
+    return offset_map_set(map, stream, offset) != 0;
+}
+
+int offset_map_put_signed(void *map, const char *stream, int64_t offset)
+{
+    return offset >= 0 && offset_map_set(map, stream, (uint64_t)offset) != 0;
+}
+
 int offset_map_parse(const char *text, size_t len, struct offset_map *m, char *err, size_t errlen)
 {
     struct cursor c = { text, len, 0, err, errlen };

@@ -28,6 +28,11 @@ int offset_map_parse(const char *text, size_t len, struct offset_map *m, char *e
 int offset_map_get(const struct offset_map *m, const char *stream, uint64_t *offset);
 /* Sets stream's offset (adding the stream). Returns 0 or -1 (OOM). */
 int offset_map_set(struct offset_map *m, const char *stream, uint64_t offset);
+/* offset_map_set as a store callback (ctx is the map): for
+ * store_log_offsets, and for query continuations (offset < 0: the stream
+ * is left out). Return nonzero when out of memory. */
+int offset_map_put(void *map, const char *stream, uint64_t offset);
+int offset_map_put_signed(void *map, const char *stream, int64_t offset);
 /* Writes m as JSON into a malloc'd string (*out, *outlen; caller frees),
  * streams in m's order. Returns 0 or -1 (OOM). */
 int offset_map_json(const struct offset_map *m, char **out, size_t *outlen);

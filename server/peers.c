@@ -28,11 +28,6 @@ static void hook_imported(void *ctx, const char *key, size_t len)
     srv_touch_key(ctx, &k);
 }
 
-static int local_offset(void *ctx, const char *stream, uint64_t offset)
-{
-    return offset_map_set(ctx, stream, offset) != 0;
-}
-
 /* The events the peer announced that are not here. */
 static void hook_announced(void *ctx, struct repl_link *l, const char *json, size_t len)
 {
@@ -40,7 +35,7 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
     struct offset_map theirs = { 0 }, ours = { 0 };
     char err[200];
     if (offset_map_parse(json, len, &theirs, err, sizeof(err)) == 0 &&
-        store_log_offsets(s->store, local_offset, &ours) == 0) {
+        store_log_offsets(s->store, offset_map_put, &ours) == 0) {
         uint64_t behind = 0, mine, next, lamport;
         char own[STORE_STREAM_ID_MAX];
         snprintf(own, sizeof(own), "%s-0", store_node_id(s->store));
@@ -48,14 +43,11 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
         if (offset_map_get(&theirs, own, &mine) && mine >= next) {
             /* a peer holds more of this node's stream than this node: an old
              * backup. Recover before writing, or offsets would be reused. */
-            if (!s->recovering || mine > s->recover_to)
+            if (!store_recovering(s->store))
                 srv_log(SRV_LL_WARNING, "This node's own stream is behind its peers (offset %llu here, %llu "
                         "there): recovering it, new events are refused until then",
                         (unsigned long long)next, (unsigned long long)mine);
-            s->recovering = 1;
-            if (mine > s->recover_to)
-                s->recover_to = mine;
-            store_set_recovering(s->store, 1);
+            store_set_recovering(s->store, mine);
         }
         for (size_t i = 0; i < theirs.n; i++) {
             int have = offset_map_get(&ours, theirs.e[i].stream, &mine);
@@ -225,19 +217,3 @@ int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen
     return srv_link_add(s, &a);
 }
 
-int srv_recovering(struct srv *s)
-{
-    if (!s->recovering)
-        return 0;
-    uint64_t next, lamport;
-    store_log_head(s->store, &next, &lamport);
-    if (next > s->recover_to) {
-        s->recovering = 0;
-        s->recover_to = 0;
-        store_set_recovering(s->store, 0);
-        srv_log(SRV_LL_NOTICE, "This node's own stream is recovered up to offset %llu: writes accepted again",
-                (unsigned long long)(next - 1));
-        return 0;
-    }
-    return 1;
-}

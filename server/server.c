@@ -36,6 +36,13 @@ int64_t srv_now_ms(void)
     return srv_now_us() / 1000;
 }
 
+uint64_t srv_unix_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* Raises RLIMIT_NOFILE to what maxclients needs; lowers maxclients (with
  * Redis's warnings) when the system will not allow it. */
 static void adjust_open_files_limit(struct srv *s)

@@ -103,8 +103,6 @@ struct srv {
     struct client *subscribers;     /* clients in EV.SUBSCRIBE (subscribe.c) */
     struct repl_link **links;       /* replication links to peers (peers.c) */
     size_t nlinks;
-    uint64_t recover_to;            /* peers hold this node's stream up to here; 0 none (peers.c) */
-    int recovering;                 /* then new events are refused until it is recovered */
     /* Keys written since the last wake-up pass (commit.c), so that only the
      * clients blocked on them are looked at; touched_all: too many, or a
      * FLUSHALL. Names are copied into touched_bytes. */
@@ -188,6 +186,9 @@ struct client {
 int srv_main(struct srv_config *cfg);
 int64_t srv_now_ms(void);
 int64_t srv_now_us(void);
+/* Wall-clock time in µs since the epoch (entry IDs, event timestamps,
+ * delivery and seen times); srv_now_* are monotonic. */
+uint64_t srv_unix_us(void);
 /* Requests an orderly shutdown (stop accepting, flush replies, exit 0). */
 void srv_request_shutdown(struct srv *s, const char *why);
 /* Re-applies configuration that changed through CONFIG SET. */
@@ -324,6 +325,17 @@ struct srv_ev_args {
     struct offset_map from;
 };
 int srv_ev_args_or_reply(struct client *c, int argc, const struct resp_arg *argv, struct srv_ev_args *out);
+/* The bounds of a query over every stream stored here (sorted by stream
+ * id): from `from` (exclusive; a stream not in it from the start, from
+ * may be NULL) to the stream's last event. Returns 0 or a store code. */
+struct srv_ev_bounds {
+    struct store_ev_bound *b;
+    size_t n, cap;
+    const struct offset_map *from;
+    int oom;
+};
+int srv_ev_bounds_build(struct store *st, const struct offset_map *from, struct srv_ev_bounds *x);
+void srv_ev_bounds_free(struct srv_ev_bounds *x);
 /* Feeds subscribers that are level with the store the events just committed. */
 void srv_feed_subscribers(struct srv *s);
 /* The client's output drained: feed the next chunk of its subscription. */
@@ -334,9 +346,6 @@ int srv_link_add(struct srv *s, const struct repl_addr *a);
 /* A peer `node` pulls from this node and listens at `listen`: pull back
  * from it, unless some link already does. Returns 0 or -1 (bad address). */
 int srv_link_back(struct srv *s, const char *node, const struct resp_arg *listen);
-/* 1 while this node's own stream is behind what its peers hold: commands
- * that add events (XADD, EV.ADD) are refused. */
-int srv_recovering(struct srv *s);
 /* Starts the links to the peers kept in the store; stops them all. */
 int srv_peers_start(struct srv *s);
 void srv_peers_stop(struct srv *s);

@@ -96,18 +96,13 @@ static int sync_frame(void *ctx, const struct store_event *ev)
     return 0;
 }
 
-static int present_entry(void *ctx, const char *stream, uint64_t offset)
-{
-    return offset_map_set(ctx, stream, offset) != 0;
-}
-
 /* ["offsets", <present offset map>]: what this node holds. */
 static void sync_offsets(struct client *c)
 {
     struct offset_map m = { 0 };
     char *json = NULL;
     size_t len;
-    if (store_log_offsets(c->srv->store, present_entry, &m) != 0 || offset_map_json(&m, &json, &len) != 0) {
+    if (store_log_offsets(c->srv->store, offset_map_put, &m) != 0 || offset_map_json(&m, &json, &len) != 0) {
         offset_map_free(&m);
         c->out.oom = 1;
         return;
@@ -117,38 +112,6 @@ static void sync_offsets(struct client *c)
     reply_bulk(c, json, len);
     free(json);
     offset_map_free(&m);
-}
-
-static int set_cursor(void *ctx, const char *stream, int64_t offset)
-{
-    return offset >= 0 && offset_map_set(ctx, stream, (uint64_t)offset) != 0;
-}
-
-struct feed_bounds {
-    struct store_ev_bound *b;
-    size_t n, cap;
-    const struct offset_map *from;
-    int oom;
-};
-
-static int feed_bound(void *ctx, const char *stream, uint64_t last)
-{
-    struct feed_bounds *x = ctx;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 8;
-        struct store_ev_bound *g = realloc(x->b, cap * sizeof(*g));
-        if (g == NULL)
-            return x->oom = 1;
-        x->b = g;
-        x->cap = cap;
-    }
-    char *name = strdup(stream);
-    if (name == NULL)
-        return x->oom = 1;
-    uint64_t from;
-    x->b[x->n++] = (struct store_ev_bound){ name, offset_map_get(x->from, stream, &from) ? (int64_t)from : -1,
-                                            (int64_t)last };
-    return 0;
 }
 
 /* Delivers the next chunk. Returns 1 when more may follow now (a full
@@ -161,21 +124,20 @@ static int sub_feed(struct client *c)
         return 0;
     if (c->out.len >= SUB_OUT_LIMIT)
         return 1;
-    struct feed_bounds x = { .from = &sub->cursor };
-    int rc = store_log_offsets(c->srv->store, feed_bound, &x);
+    struct srv_ev_bounds x;
+    int rc = srv_ev_bounds_build(c->srv->store, &sub->cursor, &x);
     long long n = 0;
-    if (rc == 0 && !x.oom) {
+    if (rc == 0) {
         struct store_ev_query q = { .where = sub->where, .types = sub->types, .ntypes = sub->ntypes,
                                     .bounds = x.b, .nbounds = x.n, .order = STORE_ORDER_LAMPORT,
                                     .count = SUB_CHUNK };
-        n = store_ev_query(c->srv->store, &q, sub->sync ? sync_frame : event_message, c, set_cursor, &sub->cursor);
+        n = store_ev_query(c->srv->store, &q, sub->sync ? sync_frame : event_message, c, offset_map_put_signed,
+                           &sub->cursor);
     }
-    for (size_t i = 0; i < x.n; i++)
-        free((char *)x.b[i].stream);
-    free(x.b);
-    if (rc != 0 || x.oom || n < 0) {
+    srv_ev_bounds_free(&x);
+    if (rc != 0 || n < 0) {
         message_head(c, "ev.error");
-        reply_bulk_cstr(c, store_strerror(rc ? rc : x.oom ? STORE_ERR_NOMEM : (int)n));
+        reply_bulk_cstr(c, store_strerror(rc ? rc : (int)n));
         return 0;
     }
     if (n < SUB_CHUNK && !sub->live) {

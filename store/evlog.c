@@ -166,7 +166,7 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     char own[STORE_STREAM_ID_MAX];
     snprintf(own, sizeof(own), "%s-0", s->node_id);
     int is_own = strcmp(ev->stream, own) == 0;
-    if (is_own && ev->offset >= s->next_offset && !s->recovering)
+    if (is_own && ev->offset >= s->next_offset && !store_recovering(s))
         return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
     uint32_t num = 0;
     uint64_t next = 0;
@@ -247,7 +247,15 @@ int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *c
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-void store_set_recovering(struct store *s, int on)
+void store_set_recovering(struct store *s, uint64_t up_to)
 {
-    s->recovering = on;
+    if (up_to + 1 > s->next_offset && up_to + 1 > s->recover_next)
+        s->recover_next = up_to + 1;
+}
+
+int store_recovering(struct store *s)
+{
+    if (s->recover_next != 0 && s->next_offset >= s->recover_next)
+        s->recover_next = 0; /* recovered */
+    return s->recover_next != 0;
 }

@@ -586,6 +586,61 @@ int store_groups_drop_all(struct store *s, MDB_txn *txn)
     return 0;
 }
 
+/* The name (copied into buf) and group of a consumer by number; groupnum
+ * may be NULL. */
+static int cons_name(struct store *s, MDB_txn *txn, uint64_t consumernum, char *buf, struct store_bytes *name,
+                     uint64_t *groupnum)
+{
+    unsigned char nb[8];
+    be64_put(nb, consumernum);
+    MDB_val k = { 8, nb }, v;
+    int rc = mdb_get(txn, s->cnames, &k, &v);
+    if (rc != 0)
+        return rc;
+    if (v.mv_size < 8 || v.mv_size - 8 > STORE_GROUP_NAME_MAX)
+        return STORE_ERR_CORRUPT;
+    memcpy(buf, (const char *)v.mv_data + 8, v.mv_size - 8);
+    *name = (struct store_bytes){ buf, v.mv_size - 8 };
+    if (groupnum != NULL)
+        *groupnum = be64_get(v.mv_data);
+    return 0;
+}
+
+/* Adjusts the pending count of a consumer given by number. */
+static int cons_add_pending(struct store *s, MDB_txn *txn, uint64_t consumernum, int delta)
+{
+    char buf[STORE_GROUP_NAME_MAX];
+    struct store_bytes name;
+    uint64_t groupnum;
+    int rc = cons_name(s, txn, consumernum, buf, &name, &groupnum);
+    if (rc != 0)
+        return rc;
+    struct consrec c;
+    if ((rc = cons_get(s, txn, groupnum, name, &c)) != 0)
+        return rc;
+    c.pending = (uint64_t)((long long)c.pending + delta);
+    return cons_put(s, txn, groupnum, name, &c);
+}
+
+/* Removes a PEL entry from the group's and its owner's lists. mem, when
+ * not NULL, is a consumer record held in memory (to be written back by the
+ * caller): its count is adjusted there rather than in the store. */
+static int pel_drop(struct store *s, MDB_txn *txn, struct grouprec *g, struct store_id id, const struct pelrec *e,
+                    struct consrec *mem)
+{
+    unsigned char kb[PEL_KEY], ck[PEL_KEY];
+    MDB_val k = id_key(kb, g->groupnum, id), cidx = id_key(ck, e->consumernum, id);
+    int rc = mdb_del(txn, s->pel, &k, NULL);
+    if (rc == 0 && (rc = mdb_del(txn, s->cpel, &cidx, NULL)) == MDB_NOTFOUND)
+        rc = 0;
+    if (rc == 0 && mem != NULL && e->consumernum == mem->consumernum)
+        mem->pending--;
+    else if (rc == 0 && e->consumernum != 0)
+        rc = cons_add_pending(s, txn, e->consumernum, -1);
+    g->pending--;
+    return rc;
+}
+
 /* ---- XREADGROUP ---- */
 
 struct collect {
@@ -628,22 +683,10 @@ static int pel_deliver(struct store *s, MDB_txn *txn, struct grouprec *g, struct
             return rc;
         if (old.consumernum != c->consumernum) {
             /* the old owner's index and count */
-            MDB_val ok = id_key(ck, old.consumernum, id), nk = { 8, ck }, nv;
+            MDB_val ok = id_key(ck, old.consumernum, id);
             if ((rc = mdb_del(txn, s->cpel, &ok, NULL)) != 0 && rc != MDB_NOTFOUND)
                 return rc;
-            be64_put(ck, old.consumernum);
-            if ((rc = mdb_get(txn, s->cnames, &nk, &nv)) != 0)
-                return rc;
-            struct store_bytes oname = { (const char *)nv.mv_data + 8, nv.mv_size - 8 };
-            uint64_t ogroup = be64_get(nv.mv_data);
-            struct consrec oc;
-            char copy[STORE_GROUP_NAME_MAX];
-            memcpy(copy, oname.ptr, oname.len);
-            oname.ptr = copy;
-            if ((rc = cons_get(s, txn, ogroup, oname, &oc)) != 0)
-                return rc;
-            oc.pending--;
-            if ((rc = cons_put(s, txn, ogroup, oname, &oc)) != 0)
+            if ((rc = cons_add_pending(s, txn, old.consumernum, -1)) != 0)
                 return rc;
             c->pending++;
         }
@@ -783,7 +826,7 @@ int store_ack(struct store *s, struct store_bytes key, struct store_bytes group,
     if (rc == STORE_ERR_NOKEY || rc == STORE_ERR_NOGROUP)
         return 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        unsigned char kb[PEL_KEY], ck[PEL_KEY];
+        unsigned char kb[PEL_KEY];
         MDB_val k = id_key(kb, g.groupnum, ids[i]), v;
         struct pelrec e;
         rc = mdb_get(txn, s->pel, &k, &v);
@@ -791,23 +834,7 @@ int store_ack(struct store *s, struct store_bytes key, struct store_bytes group,
             rc = 0;
             continue;
         }
-        if (rc != 0 || (rc = pel_decode(&v, &e)) != 0 || (rc = mdb_del(txn, s->pel, &k, NULL)) != 0)
-            break;
-        MDB_val cidx = id_key(ck, e.consumernum, ids[i]), nk = { 8, ck }, nv;
-        if ((rc = mdb_del(txn, s->cpel, &cidx, NULL)) != 0 && rc != MDB_NOTFOUND)
-            break;
-        be64_put(ck, e.consumernum);
-        if ((rc = mdb_get(txn, s->cnames, &nk, &nv)) != 0)
-            break;
-        char copy[STORE_GROUP_NAME_MAX];
-        struct store_bytes cname = { copy, nv.mv_size - 8 };
-        struct consrec c;
-        memcpy(copy, (const char *)nv.mv_data + 8, cname.len);
-        if ((rc = cons_get(s, txn, g.groupnum, cname, &c)) != 0)
-            break;
-        c.pending--;
-        g.pending--;
-        if ((rc = cons_put(s, txn, g.groupnum, cname, &c)) == 0)
+        if (rc == 0 && (rc = pel_decode(&v, &e)) == 0 && (rc = pel_drop(s, txn, &g, ids[i], &e, NULL)) == 0)
             ++*acked;
     }
     if (rc == 0 && *acked)
@@ -816,22 +843,6 @@ int store_ack(struct store *s, struct store_bytes key, struct store_bytes group,
 }
 
 /* ---- XPENDING ---- */
-
-/* The name of a consumer by number, copied into buf. */
-static int cons_name(struct store *s, MDB_txn *txn, uint64_t consumernum, char *buf, struct store_bytes *name)
-{
-    unsigned char nb[8];
-    be64_put(nb, consumernum);
-    MDB_val k = { 8, nb }, v;
-    int rc = mdb_get(txn, s->cnames, &k, &v);
-    if (rc != 0)
-        return rc;
-    if (v.mv_size < 8 || v.mv_size - 8 > STORE_GROUP_NAME_MAX)
-        return STORE_ERR_CORRUPT;
-    memcpy(buf, (const char *)v.mv_data + 8, v.mv_size - 8);
-    *name = (struct store_bytes){ buf, v.mv_size - 8 };
-    return 0;
-}
 
 int store_pending_summary(struct store *s, struct store_bytes key, struct store_bytes group,
                           struct store_pending_summary *out)
@@ -915,7 +926,7 @@ long long store_pending_range(struct store *s, const struct store_pending_query 
             continue;
         char buf[STORE_GROUP_NAME_MAX];
         struct store_bytes name;
-        if ((rc = cons_name(s, txn, e.consumernum, buf, &name)) != 0)
+        if ((rc = cons_name(s, txn, e.consumernum, buf, &name, NULL)) != 0)
             break;
         n++;
         if (fn(ctx, id, name, e.delivery_ms, e.count) != 0)
@@ -945,46 +956,6 @@ static int entry_exists(struct store *s, struct store_bytes key, struct store_id
     *exists = 0;
     long long n = store_range(s, key, id, id, 0, 1, found_entry, exists);
     return n < 0 ? (int)n : 0;
-}
-
-/* Adjusts the pending count of a consumer given by number. */
-static int cons_add_pending(struct store *s, MDB_txn *txn, uint64_t consumernum, int delta)
-{
-    char buf[STORE_GROUP_NAME_MAX];
-    struct store_bytes name;
-    unsigned char nb[8];
-    be64_put(nb, consumernum);
-    MDB_val k = { 8, nb }, v;
-    int rc = mdb_get(txn, s->cnames, &k, &v);
-    if (rc != 0)
-        return rc;
-    uint64_t groupnum = be64_get(v.mv_data);
-    if ((rc = cons_name(s, txn, consumernum, buf, &name)) != 0)
-        return rc;
-    struct consrec c;
-    if ((rc = cons_get(s, txn, groupnum, name, &c)) != 0)
-        return rc;
-    c.pending = (uint64_t)((long long)c.pending + delta);
-    return cons_put(s, txn, groupnum, name, &c);
-}
-
-/* Removes a PEL entry from the group's and its owner's lists. mem, when
- * not NULL, is a consumer record held in memory (to be written back by the
- * caller): its count is adjusted there rather than in the store. */
-static int pel_drop(struct store *s, MDB_txn *txn, struct grouprec *g, struct store_id id, const struct pelrec *e,
-                    struct consrec *mem)
-{
-    unsigned char kb[PEL_KEY], ck[PEL_KEY];
-    MDB_val k = id_key(kb, g->groupnum, id), cidx = id_key(ck, e->consumernum, id);
-    int rc = mdb_del(txn, s->pel, &k, NULL);
-    if (rc == 0 && (rc = mdb_del(txn, s->cpel, &cidx, NULL)) == MDB_NOTFOUND)
-        rc = 0;
-    if (rc == 0 && mem != NULL && e->consumernum == mem->consumernum)
-        mem->pending--;
-    else if (rc == 0 && e->consumernum != 0)
-        rc = cons_add_pending(s, txn, e->consumernum, -1);
-    g->pending--;
-    return rc;
 }
 
 struct claim_state {

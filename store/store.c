@@ -44,6 +44,9 @@ const char *store_strerror(int code)
     case STORE_ERR_OWN_STREAM: return "an event of this node's own stream cannot be imported";
     case STORE_ERR_GAP: return "the event's offset leaves a gap in its stream";
     case STORE_ERR_CONFLICT: return "the event's offset already holds a different event";
+    case STORE_ERR_RECOVERING:
+        return "-RECOVERING this node's own stream is behind its peers (restored from an older copy?): new events "
+               "are refused until it has recovered them";
     case STORE_ERR_COLLISION: return "key name collides with another long key name (keyed 128-bit hash)";
     default:
         if (code < 0 && code > -4096)

@@ -38,6 +38,7 @@ enum {
     STORE_ERR_OWN_STREAM = -30020,  /* an imported event of this node's own stream */
     STORE_ERR_GAP = -30021,         /* an imported event after a missing offset */
     STORE_ERR_CONFLICT = -30022,    /* an imported offset already holds a different event */
+    STORE_ERR_RECOVERING = -30023,  /* a new event while the own stream is behind its peers */
 };
 
 enum store_durability {
@@ -238,6 +239,10 @@ struct store_key_info {
 };
 /* Returns 0 with *info, STORE_ERR_NOKEY, or an error code. */
 int store_key_info(struct store *s, struct store_bytes key, struct store_key_info *info);
+
+/* The key's newest live entry: 1 and *id, 0 for none (or no key), or an
+ * error code (< 0 or an LMDB code). */
+int store_key_newest(struct store *s, struct store_bytes key, struct store_id *id);
 
 /* Redis's radix-tree figures for XINFO STREAM: the stream nodes (listpacks)
  * the key has in Redis's layout (radix-tree-keys) and the nodes of the rax
@@ -477,10 +482,14 @@ int store_ev_import(struct store *s, const struct store_import *ev);
 int store_peer_set(struct store *s, const char *addr, int present);
 int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *ctx);
 
-/* While on, events of this node's own stream that it lacks are imported
- * like any other (a node restored from an old backup gets its own events
- * back from its peers before it writes new ones). */
-void store_set_recovering(struct store *s, int on);
+/* A peer holds this node's own stream up to offset up_to, beyond what is
+ * here (the node was restored from an older copy): until the node has
+ * imported its own events up to there, they are imported like any other,
+ * and new events of its own (XADD, EV.ADD) are refused with
+ * STORE_ERR_RECOVERING, so no offset is reused. store_recovering tells
+ * whether that is still the case. */
+void store_set_recovering(struct store *s, uint64_t up_to);
+int store_recovering(struct store *s);
 
 /* Every source stream holding events here, with its last offset. */
 typedef int (*store_offset_fn)(void *ctx, const char *stream, uint64_t last_offset);

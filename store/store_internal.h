@@ -33,7 +33,7 @@ struct store {
     /* the node's source stream, mirrored from LMDB for the open turn */
     uint32_t own_stream;
     uint64_t next_offset, lamport;
-    int recovering;  /* own-stream events may be imported (store_set_recovering) */
+    uint64_t recover_next; /* peers hold this node's stream up to before here; 0 none (store_set_recovering) */
     char node_id[STORE_NODE_ID_LEN + 1];
     unsigned char key_secret[16]; /* SipHash key for long key names */
 };

@@ -258,6 +258,8 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
 
 int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_id *id_out)
 {
+    if (req->foreign == NULL && store_recovering(s))
+        return STORE_ERR_RECOVERING; /* checked before any write */
     MDB_txn *txn = store_txn(s);
     if (txn == NULL)
         return EINVAL;
@@ -611,6 +613,22 @@ static int newest_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct s
     if (rc == 0 && entry_in_key(&k, keynum))
         *id = entry_id_of(&k);
     mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_key_newest(struct store *s, struct store_bytes key, struct store_id *id)
+{
+    MDB_txn *txn;
+    int own;
+    int rc = store_read_txn(s, &txn, &own);
+    if (rc != 0)
+        return rc;
+    uint64_t keynum;
+    *id = (struct store_id){ 0, 0 };
+    if ((rc = store_keynum(s, txn, key, &keynum)) == 0 && (rc = newest_entry(s, txn, keynum, id)) == 0)
+        rc = id->ms != 0 || id->seq != 0; /* IDs start at 0-1: 0-0 is none */
+    if (own)
+        mdb_txn_abort(txn);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
