@@ -78,6 +78,10 @@ void cmd_ev_add(struct client *c, int argc, const struct resp_arg *argv)
             i += 2 + (int)n;
         } else if (arg_is(a, "type") && more >= 1 && req.x.type.ptr == NULL) {
             req.x.type = arg_bytes(&argv[i + 1]);
+            if (req.x.type.len > 0 && req.x.type.ptr[0] == '$') {
+                reply_error(c, "event types starting with '$' are reserved (swarmlog's tombstones are $xdel and $del)");
+                goto done;
+            }
             i += 2;
         } else if (arg_is(a, "eventid") && more >= 1 && req.x.eventid.ptr == NULL) {
             req.x.eventid = arg_bytes(&argv[i + 1]);

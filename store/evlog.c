@@ -9,22 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The name of stream# n ("<node id>-0"), into buf. */
-static int stream_name(struct store *s, MDB_txn *txn, uint32_t n, char *buf, size_t cap)
-{
-    unsigned char nb[4];
-    be32_put(nb, n);
-    MDB_val k = { 4, nb }, v;
-    int rc = mdb_get(txn, s->stream_nums, &k, &v);
-    if (rc != 0)
-        return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
-    if (v.mv_size >= cap)
-        return STORE_ERR_CORRUPT;
-    memcpy(buf, v.mv_data, v.mv_size);
-    buf[v.mv_size] = '\0';
-    return 0;
-}
-
 /* The position of a stored event. */
 static int event_pos(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t offset, struct store_ev_pos *pos)
 {
@@ -39,7 +23,7 @@ static int event_pos(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t of
     pos->lamport = be64_get(p + 2);
     pos->timestamp_us = be64_get(p + 10);
     pos->id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
-    return stream_name(s, txn, stream, pos->stream, sizeof(pos->stream));
+    return store_stream_name(s, txn, stream, pos->stream);
 }
 
 /* The stored event with this event id: 1 and its position, 0, or a code.
@@ -189,9 +173,21 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     }
     if (ev->offset > next)
         return STORE_ERR_GAP;
+    enum tomb_kind tomb = store_tomb_kind(ev->type);
+    if (tomb != TOMB_NONE && !store_tomb_valid(ev->fields, ev->nfields))
+        return STORE_ERR_BAD_TOMBSTONE;
     if ((rc = store_stream_num(s, txn, ev->stream, 1, &num)) != 0)
         return store_rc(s, rc);
     struct store_foreign f = { num, ev->offset, ev->lamport };
+    in.foreign = &f;
+    if (tomb != TOMB_NONE)
+        return store_rc(s, store_tomb_import(s, txn, &in));
+    int gone = store_tomb_gone(s, txn, ev->stream, ev->offset, ev->key);
+    if (gone != 0) { /* deleted before it arrived: into the log, not the key view */
+        uint32_t stream;
+        uint64_t offset;
+        return store_rc(s, gone == 1 ? store_log_append(s, txn, &in, &stream, &offset) : gone);
+    }
     struct store_xadd_req req = { .key = ev->key, .id_mode = STORE_ID_AUTO, .fields = ev->fields,
                                   .nfields = ev->nfields, .trim = { .limit = -1 }, .now_ms = ev->now_ms,
                                   .now_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,

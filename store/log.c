@@ -434,6 +434,20 @@ static int skip_bytes(const unsigned char **p, const unsigned char *end, uint64_
     return 0;
 }
 
+int store_event_key(const MDB_val *rec, struct store_bytes *key, struct store_id *id)
+{
+    const unsigned char *p = rec->mv_data, *end = p + rec->mv_size;
+    uint64_t len;
+    if (rec->mv_size < RECORD_FIXED || p[0] != RECORD_VERSION)
+        return STORE_ERR_CORRUPT;
+    *id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
+    p += RECORD_FIXED;
+    if (store_varint_get(&p, end, &len) != 0 || len > (uint64_t)(end - p))
+        return STORE_ERR_CORRUPT;
+    *key = (struct store_bytes){ (const char *)p, len };
+    return 0;
+}
+
 long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, size_t max)
 {
     const unsigned char *p = rec->mv_data, *end = p + rec->mv_size;

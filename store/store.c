@@ -44,6 +44,7 @@ const char *store_strerror(int code)
     case STORE_ERR_OWN_STREAM: return "an event of this node's own stream cannot be imported";
     case STORE_ERR_GAP: return "the event's offset leaves a gap in its stream";
     case STORE_ERR_CONFLICT: return "the event's offset already holds a different event";
+    case STORE_ERR_BAD_TOMBSTONE: return "a $xdel or $del event whose payload is not (stream id, offset) pairs";
     case STORE_ERR_RECOVERING:
         return "-RECOVERING this node's own stream is behind its peers (restored from an older copy?): new events "
                "are refused until it has recovered them";
@@ -171,7 +172,8 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "cpel", MDB_CREATE, &s->cpel)) != 0 ||
         (rc = mdb_dbi_open(txn, "tags", MDB_CREATE, &s->tags)) != 0 ||
         (rc = mdb_dbi_open(txn, "types", MDB_CREATE, &s->types)) != 0 ||
-        (rc = mdb_dbi_open(txn, "eventids", MDB_CREATE, &s->eventids)) != 0)
+        (rc = mdb_dbi_open(txn, "eventids", MDB_CREATE, &s->eventids)) != 0 ||
+        (rc = mdb_dbi_open(txn, "gone", MDB_CREATE, &s->gone)) != 0)
         goto fail;
 
     MDB_val val;

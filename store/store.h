@@ -39,6 +39,7 @@ enum {
     STORE_ERR_GAP = -30021,         /* an imported event after a missing offset */
     STORE_ERR_CONFLICT = -30022,    /* an imported offset already holds a different event */
     STORE_ERR_RECOVERING = -30023,  /* a new event while the own stream is behind its peers */
+    STORE_ERR_BAD_TOMBSTONE = -30024, /* an imported $xdel/$del event whose payload is malformed */
 };
 
 enum store_durability {
@@ -47,7 +48,7 @@ enum store_durability {
     STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
 
 /* A stream entry ID, <ms>-<seq>. */

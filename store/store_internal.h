@@ -25,6 +25,7 @@ struct store {
     MDB_dbi meta, streams, stream_nums, events, keys, entries, nodes, scan;
     MDB_dbi groups, consumers, cnames, pel, cpel; /* consumer groups (groups.c) */
     MDB_dbi tags, types, eventids;                /* event-log indexes (log.c) */
+    MDB_dbi gone;                                 /* tombstones waiting for their events (tombstone.c) */
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
@@ -156,5 +157,34 @@ int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *n
                      struct store_id *last);
 int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
 
+/* The key and entry ID an event record holds (0-0: not an entry). */
+int store_event_key(const MDB_val *rec, struct store_bytes *key, struct store_id *id);
+/* The name of stream# n into buf (STORE_STREAM_ID_MAX bytes). */
+int store_stream_name(struct store *s, MDB_txn *txn, uint32_t n, char *buf);
+
+/* Key-view removals on behalf of tombstones (stream.c). store_entry_remove
+ * removes entry id of key if it still holds event (stream#, offset), as
+ * XDEL; store_key_remove_upto removes every entry of key whose event's
+ * offset is at most upto[stream#] (upto has nupto slots, -1: none), as DEL
+ * where no entry is left. A missing key or entry is no error. */
+int store_entry_remove(struct store *s, MDB_txn *txn, struct store_bytes key, struct store_id id, uint32_t stream,
+                       uint64_t offset);
+int store_key_remove_upto(struct store *s, MDB_txn *txn, struct store_bytes key, const int64_t *upto, size_t nupto);
+
+/* Tombstones (tombstone.c): deletions that replicate. */
+enum tomb_kind { TOMB_NONE, TOMB_XDEL, TOMB_DEL };
+enum tomb_kind store_tomb_kind(struct store_bytes type);
+/* This node's tombstones: XDEL removed the entries of these events; DEL
+ * removed key (its payload: this node's offset map). */
+int store_tomb_xdel(struct store *s, MDB_txn *txn, struct store_bytes key, const uint32_t *streams,
+                    const uint64_t *offsets, size_t n);
+int store_tomb_del(struct store *s, MDB_txn *txn, struct store_bytes key);
+/* 1 if a received tombstone's payload is well formed, 0 if not. */
+int store_tomb_valid(const struct store_bytes *fields, size_t nfields);
+/* Stores a received tombstone (ev->foreign set) and applies it. */
+int store_tomb_import(struct store *s, MDB_txn *txn, const struct store_event_in *ev);
+/* 1 if a tombstone stored earlier removes this arriving event from its
+ * key view (it then enters the log only), 0 if not, or an error code. */
+int store_tomb_gone(struct store *s, MDB_txn *txn, const char *stream, uint64_t offset, struct store_bytes key);
 
 #endif

@@ -386,36 +386,82 @@ int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim
 
 /* ---- deletion and reads ---- */
 
+/* Removes entry id of the key (r) when it exists and, if stream is not
+ * UINT32_MAX, holds event (stream, offset). *at gets the event it held.
+ * Returns 1 removed, 0 not there, or a code. r is updated, not written. */
+static int entry_remove(struct store *s, MDB_txn *txn, struct keyrec *r, struct store_id id, uint32_t stream,
+                        uint64_t offset, uint32_t *at_stream, uint64_t *at_offset)
+{
+    unsigned char kb[STORE_ENTRY_KEY];
+    entry_key(kb, r->keynum, id);
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
+    int rc = mdb_get(txn, s->entries, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != STORE_ENTRY_VAL)
+        return STORE_ERR_CORRUPT;
+    const unsigned char *p = v.mv_data;
+    *at_stream = be32_get(p);
+    *at_offset = be64_get(p + 4);
+    uint64_t node = be64_get(p + 12);
+    if (stream != UINT32_MAX && (*at_stream != stream || *at_offset != offset))
+        return 0; /* the ID now names another event (the key was made again) */
+    if ((rc = mdb_del(txn, s->entries, &k, NULL)) != 0 ||
+        (rc = store_node_entry_deleted(s, txn, r->keynum, node, 0)) != 0)
+        return rc;
+    r->length--;
+    if (store_id_cmp(id, r->max_deleted) > 0)
+        r->max_deleted = id;
+    return 1;
+}
+
+/* write_key_open for XDEL and DEL, which write a tombstone: refused while
+ * the node's own stream is recovering (the tombstone would need an offset). */
+static int delete_open(struct store *s, struct store_bytes key, MDB_txn **txn, struct keyrec *r)
+{
+    return store_recovering(s) ? STORE_ERR_RECOVERING : write_key_open(s, key, txn, r);
+}
+
 int store_xdel(struct store *s, struct store_bytes key, const struct store_id *ids, size_t n, uint64_t *deleted)
 {
     MDB_txn *txn;
     struct keyrec r;
     *deleted = 0;
-    int rc = write_key_open(s, key, &txn, &r);
+    int rc = delete_open(s, key, &txn, &r);
     if (rc == MDB_NOTFOUND)
         return 0;
+    uint32_t *streams = rc == 0 ? malloc((n ? n : 1) * sizeof(*streams)) : NULL;
+    uint64_t *offsets = rc == 0 ? malloc((n ? n : 1) * sizeof(*offsets)) : NULL;
+    if (rc == 0 && (streams == NULL || offsets == NULL))
+        rc = STORE_ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        unsigned char kb[STORE_ENTRY_KEY];
-        entry_key(kb, r.keynum, ids[i]);
-        MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-        rc = mdb_get(txn, s->entries, &k, &v);
-        if (rc == MDB_NOTFOUND) {
-            rc = 0;
-            continue;
-        }
-        uint64_t node = (rc == 0 && v.mv_size == STORE_ENTRY_VAL) ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
-        if (rc == 0 && (rc = mdb_del(txn, s->entries, &k, NULL)) == 0)
-            rc = store_node_entry_deleted(s, txn, r.keynum, node, 0);
-        if (rc == 0) {
-            r.length--;
+        rc = entry_remove(s, txn, &r, ids[i], UINT32_MAX, 0, &streams[*deleted], &offsets[*deleted]);
+        if (rc == 1) {
             (*deleted)++;
-            if (store_id_cmp(ids[i], r.max_deleted) > 0)
-                r.max_deleted = ids[i];
+            rc = 0;
         }
     }
-    if (rc == 0 && *deleted)
-        rc = key_put(s, txn, key, &r);
+    if (rc == 0 && *deleted && (rc = key_put(s, txn, key, &r)) == 0)
+        rc = store_tomb_xdel(s, txn, key, streams, offsets, *deleted);
+    free(streams);
+    free(offsets);
     return store_rc(s, rc);
+}
+
+int store_entry_remove(struct store *s, MDB_txn *txn, struct store_bytes key, struct store_id id, uint32_t stream,
+                       uint64_t offset)
+{
+    struct keyrec r;
+    uint32_t at_stream;
+    uint64_t at_offset;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && (rc = entry_remove(s, txn, &r, id, stream, offset, &at_stream, &at_offset)) == 1)
+        rc = key_put(s, txn, key, &r);
+    return rc;
 }
 
 /* Reads a key's record in the open turn or a read-only transaction.
@@ -494,39 +540,87 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
     return rc;
 }
 
-int store_del(struct store *s, struct store_bytes key)
+/* Removes key, its entries, nodes and groups. */
+static int key_drop(struct store *s, MDB_txn *txn, struct store_bytes key, struct keyrec *r)
 {
-    MDB_txn *txn;
-    struct keyrec r;
-    int rc = write_key_open(s, key, &txn, &r);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc == 0 && r.length > 0)
-        rc = delete_oldest(s, txn, &r, r.length, 0);
+    int rc = r->length > 0 ? delete_oldest(s, txn, r, r->length, 0) : 0;
     for (uint64_t node, live; rc == 0;) { /* nodes left with no live entry */
         struct store_id last;
-        int found = store_node_first(s, txn, r.keynum, &node, &live, &last);
+        int found = store_node_first(s, txn, r->keynum, &node, &live, &last);
         if (found <= 0) {
             rc = found;
             break;
         }
-        rc = store_node_drop(s, txn, r.keynum, node);
+        rc = store_node_drop(s, txn, r->keynum, node);
     }
-    if (rc == 0) {
-        unsigned char buf[STORE_KEY_LMDB_MAX];
-        MDB_val k = key_val(s, key, buf);
-        unsigned char kb[8];
-        be64_put(kb, r.keynum);
-        MDB_val ik = { 8, kb };
-        if ((rc = mdb_del(txn, s->keys, &k, NULL)) == 0)
-            rc = mdb_del(txn, s->scan, &ik, NULL);
-        if (rc == MDB_NOTFOUND)
-            rc = 0;
-        if (rc == 0)
-            rc = store_groups_drop_key(s, txn, r.keynum);
-    }
+    if (rc != 0)
+        return rc;
+    unsigned char buf[STORE_KEY_LMDB_MAX], kb[8];
+    MDB_val k = key_val(s, key, buf);
+    be64_put(kb, r->keynum);
+    MDB_val ik = { 8, kb };
+    if ((rc = mdb_del(txn, s->keys, &k, NULL)) == 0)
+        rc = mdb_del(txn, s->scan, &ik, NULL);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    return rc == 0 ? store_groups_drop_key(s, txn, r->keynum) : rc;
+}
+
+int store_del(struct store *s, struct store_bytes key)
+{
+    MDB_txn *txn;
+    struct keyrec r;
+    int rc = delete_open(s, key, &txn, &r);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && (rc = store_tomb_del(s, txn, key)) == 0)
+        rc = key_drop(s, txn, key, &r);
     rc = store_rc(s, rc);
     return rc == 0 ? 1 : (rc > 0 ? -rc : rc);
+}
+
+int store_key_remove_upto(struct store *s, MDB_txn *txn, struct store_bytes key, const int64_t *upto, size_t nupto)
+{
+    struct keyrec r;
+    int rc = key_get(s, txn, key, &r);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    MDB_cursor *cur;
+    if (rc != 0 || (rc = mdb_cursor_open(txn, s->entries, &cur)) != 0)
+        return rc;
+    unsigned char kb[STORE_ENTRY_KEY];
+    entry_key(kb, r.keynum, (struct store_id){ 0, 0 });
+    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
+    int removed = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && entry_in_key(&k, r.keynum);) {
+        if (v.mv_size != STORE_ENTRY_VAL) {
+            rc = STORE_ERR_CORRUPT;
+            break;
+        }
+        const unsigned char *p = v.mv_data;
+        uint32_t stream = be32_get(p);
+        if (stream >= nupto || upto[stream] < 0 || be64_get(p + 4) > (uint64_t)upto[stream]) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        struct store_id id = entry_id_of(&k);
+        uint64_t node = be64_get(p + 12);
+        if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = store_node_entry_deleted(s, txn, r.keynum, node, 0)) != 0)
+            break;
+        r.length--;
+        if (store_id_cmp(id, r.max_deleted) > 0)
+            r.max_deleted = id;
+        removed = 1;
+        entry_key(kb, r.keynum, id); /* on from the deleted row */
+        k = (MDB_val){ STORE_ENTRY_KEY, kb };
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    if (r.length == 0)
+        return key_drop(s, txn, key, &r); /* as DEL did where the tombstone came from */
+    return removed ? key_put(s, txn, key, &r) : 0;
 }
 
 /* The name of the key stored as k -> v in `keys`. */
@@ -587,10 +681,42 @@ int store_keys(struct store *s, store_key_fn fn, void *ctx)
     return store_scan(s, 0, UINT64_MAX, fn, ctx, &next);
 }
 
+/* FLUSHALL: every key's $del tombstone, then the tables go. */
+static int flush_tombstones(struct store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->scan, &cur);
+    if (rc != 0)
+        return rc;
+    char *copy = NULL;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        MDB_val rec;
+        struct store_bytes name;
+        if ((rc = mdb_get(txn, s->keys, &v, &rec)) != 0 || (rc = key_name(&v, &rec, &name)) != 0)
+            break;
+        /* copied: appending the tombstone writes pages */
+        char *grown = realloc(copy, name.len ? name.len : 1);
+        if (grown == NULL) {
+            rc = STORE_ERR_NOMEM;
+            break;
+        }
+        copy = grown;
+        memcpy(copy, name.ptr, name.len);
+        if ((rc = store_tomb_del(s, txn, (struct store_bytes){ copy, name.len })) != 0)
+            break;
+    }
+    free(copy);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int store_flush(struct store *s)
 {
     MDB_txn *txn = store_txn(s);
-    int rc = txn == NULL ? EINVAL : 0;
+    if (txn != NULL && store_recovering(s))
+        return STORE_ERR_RECOVERING;
+    int rc = txn == NULL ? EINVAL : flush_tombstones(s, txn);
     if (rc == 0 && (rc = mdb_drop(txn, s->keys, 0)) == 0 && (rc = mdb_drop(txn, s->entries, 0)) == 0)
         if ((rc = mdb_drop(txn, s->nodes, 0)) == 0 && (rc = mdb_drop(txn, s->scan, 0)) == 0)
             rc = store_groups_drop_all(s, txn);

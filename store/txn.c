@@ -37,7 +37,7 @@ static int is_input_error(int rc)
            rc == STORE_ERR_SETID_TOP || rc == STORE_ERR_SETID_ADDED || rc == STORE_ERR_NOGROUP ||
            rc == STORE_ERR_BUSYGROUP || rc == STORE_ERR_NAME_LONG || rc == STORE_ERR_WRONGVERSION ||
            rc == STORE_ERR_OWN_STREAM || rc == STORE_ERR_GAP || rc == STORE_ERR_CONFLICT ||
-           rc == STORE_ERR_RECOVERING;
+           rc == STORE_ERR_RECOVERING || rc == STORE_ERR_BAD_TOMBSTONE;
 }
 
 int store_rc(struct store *s, int rc)

@@ -171,6 +171,8 @@ Test(evlog, bad_input_gets_an_error_and_stores_nothing)
         {"EV.ADD", "k", "EVENTID", "", "a", "b", NULL},
         {"EV.ADD", "k", "a", "b", "c", NULL},
         {"EV.ADD", "k", "TYPE", "t", NULL},
+        {"EV.ADD", "k", "TYPE", "$xdel", "a", "b", NULL}, /* tombstone types are reserved */
+        {"EV.ADD", "k", "TYPE", "$mine", "a", "b", NULL},
         {"EV.NODE", "extra", NULL},
         {"EV.OFFSETS", "extra", NULL},
     };

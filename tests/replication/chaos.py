@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Seeded randomized replication scenarios: 4 nodes, a random sequence of
-publishes (on every node), link cuts, heals, clean restarts and kill -9 of
+publishes and deletions (XDEL, DEL: tombstones) on every node, link cuts, heals, clean restarts and kill -9 of
 nodes; at the end every link is healed and the nodes must converge:
 identical offsets and Lamport-ordered histories, every stream gapless, each
-published event present exactly once, and per node a strictly increasing
+published event present exactly once, identical key views (the same
+entries in every key on every node), and per node a strictly increasing
 Lamport clock across the whole run.
 
   tests/replication/chaos.py                 # the short run CI does (seed printed)
@@ -52,7 +53,7 @@ def main():
             x = rnd.random()
             i = rnd.randrange(a.nodes)
             n = nodes[i]
-            if x < 0.55:
+            if x < 0.5:
                 count = rnd.randint(1, 40)
                 p = n.r.pipeline(transaction=False)
                 for k in range(count):
@@ -64,6 +65,15 @@ def main():
                                                                                      last_lamport[i], lam))
                 last_lamport[i] = lam
                 published[i] = published.get(i, 0) + count
+            elif x < 0.62:  # deletions, which travel as tombstone events
+                key = "c%d" % rnd.randrange(5)
+                if rnd.random() < 0.7:
+                    entries = n.r.xrange(key)
+                    gone = rnd.sample([e[0] for e in entries], min(len(entries), rnd.randint(1, 5)))
+                    made = gone and n.r.xdel(key, *gone) > 0
+                else:
+                    made = n.r.delete(key) == 1
+                published[i] = published.get(i, 0) + (1 if made else 0)
             elif x < 0.7:
                 j = rnd.randrange(a.nodes)
                 if j != i:
@@ -89,6 +99,11 @@ def main():
         total = sum(published.values())
         if len(hist) != total:
             R.fail("seed %d: %d events after convergence, %d published" % (seed, len(hist), total))
+        views = [{k: sorted(tuple(sorted(e[1].items())) for e in n.r.xrange(k)) for k in n.r.keys("*")}
+                 for n in nodes]
+        for n, v in zip(nodes[1:], views[1:]):
+            if v != views[0]:
+                R.fail("seed %d: %s's key views differ from %s's after convergence" % (seed, n.name, nodes[0].name))
         for n in nodes:
             n.stop()
         print("chaos: converged, %d events from %d nodes, every stream gapless, nothing twice" % (total, a.nodes))

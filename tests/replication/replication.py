@@ -13,6 +13,9 @@ by EV.PEER links), with redis-py:
   lamport than e;
 - crash: B killed with SIGKILL while catching up a 20,000-event backlog,
   restarted: it converges, every stream gapless, nothing twice;
+- deletions: XDEL, DEL and FLUSHALL on every side of a partition travel as
+  tombstones; after the heal every node has the same entries in each key,
+  and entries added concurrently with a DEL survive it;
 - bad peers: a wrong peer-password stores nothing (the link keeps retrying).
 
 Convergence means identical EV.OFFSETS and identical EV.QUERY ORDER LAMPORT
@@ -298,6 +301,51 @@ def main():
                 n.stop()
         print("ok   star and mesh of 4 nodes, publishers everywhere: converged, identical Lamport order")
 
+        # deletions travel as tombstones: XDEL, DEL and FLUSHALL on every
+        # side of a partition; after the heal every node's key views agree
+        ns = [Node("del%d" % i) for i in range(3)]
+        for n in ns[1:]:
+            n.r.execute_command("EV.PEER", "ADD", ns[0].addr())
+        for i, n in enumerate(ns):
+            for k in ("shared", "gone", "mine%d" % i):
+                for j in range(5):
+                    n.r.xadd(k, {"v": "%s-%d-%d" % (k, i, j)})
+        converge(ns)
+        for n in ns[1:]:  # partition: every node on its own
+            n.r.execute_command("EV.PEER", "REMOVE", ns[0].addr())
+        time.sleep(0.3)
+        for i, n in enumerate(ns):
+            entries = n.r.xrange("shared")
+            n.r.xdel("shared", *[e[0] for e in entries if e[1][b"v"].decode().endswith("-%d" % i)])
+            n.r.xadd("shared", {"v": "late-%d" % i})  # concurrent with the others' deletions
+        ns[1].r.delete("gone")
+        ns[2].r.xadd("gone", {"v": "after-del-elsewhere"})  # survives: ns[1] never saw it
+        ns[0].r.delete("mine1")  # deletes ns[1]'s key as ns[0] has it
+        ns[1].r.xadd("mine1", {"v": "concurrent"})
+        for n in ns[1:]:
+            n.r.execute_command("EV.PEER", "ADD", ns[0].addr())
+        converge(ns)
+        views = []
+        for n in ns:
+            keys = sorted(k.decode() for k in n.r.keys("*"))
+            views.append({k: sorted(e[1][b"v"].decode() for e in n.r.xrange(k)) for k in keys})
+        for n, v in zip(ns[1:], views[1:]):
+            if v != views[0]:
+                fail("key views differ after deletions: %s has %s, %s has %s" % (ns[0].name, views[0], n.name, v))
+        want_shared = sorted(["shared-%d-%d" % (i, j) for i in range(3) for j in range(5) if j not in (0, 1, 2)] +
+                             ["late-%d" % i for i in range(3)])
+        if views[0].get("shared") != want_shared:
+            fail("shared after concurrent XDELs: %s" % views[0].get("shared"))
+        if views[0].get("gone") != ["after-del-elsewhere"] or views[0].get("mine1") != ["concurrent"]:
+            fail("concurrent entries lost to a DEL: %s" % views[0])
+        ns[2].r.flushall()
+        converge(ns)
+        if any(n.r.dbsize() != 0 for n in ns):
+            fail("FLUSHALL did not reach every node: %s" % [n.r.dbsize() for n in ns])
+        for n in ns:
+            n.stop()
+        print("ok   deletions: XDEL, DEL and FLUSHALL across a partition; key views agree, concurrent entries kept")
+
         # a wrong peer-password stores nothing
         e_ = Node("E", "--peer-password", "wrong")
         f = Node("F", "--peer-password", "right")
@@ -312,7 +360,7 @@ def main():
         print("ok   wrong peer-password: refused, nothing stored")
         for n in NODES:
             n.stop()
-        print("replication: 10 passed, 0 failed")
+        print("replication: 11 passed, 0 failed")
     finally:
         for n in NODES:
             if n.proc is not None:
