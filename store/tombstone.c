@@ -259,7 +259,7 @@ static int del_bounds(struct store *s, MDB_txn *txn, const struct store_bytes *f
     *uncovered = 0;
     for (size_t i = 0; i < nfields; i += 2) {
         char name[STORE_STREAM_ID_MAX];
-        uint64_t off, next = 0;
+        uint64_t off = 0, next = 0;
         uint32_t num;
         memcpy(name, fields[i].ptr, fields[i].len);
         name[fields[i].len] = '\0';
