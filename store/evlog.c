@@ -142,6 +142,30 @@ int store_log_count(struct store *s, uint64_t *events)
     return rc;
 }
 
+/* The number and next offset of another node's stream, from the turn's
+ * slots or LMDB: 0, MDB_NOTFOUND (a stream not seen yet), or a code. */
+static int import_stream(struct store *s, MDB_txn *txn, const char *name, struct store_stream_slot **slot)
+{
+    for (unsigned i = 0; i < s->nslots; i++)
+        if (strcmp(s->slots[i].name, name) == 0) {
+            *slot = &s->slots[i];
+            return 0;
+        }
+    uint32_t num = 0;
+    uint64_t next = 0;
+    int rc = store_stream_num(s, txn, name, 0, &num);
+    if (rc == 0)
+        rc = store_stream_next(s, txn, num, &next);
+    if (rc != 0)
+        return rc;
+    struct store_stream_slot *sl = &s->slots[s->nslots < STORE_STREAM_SLOTS ? s->nslots++ : 0];
+    snprintf(sl->name, sizeof(sl->name), "%s", name);
+    sl->num = num;
+    sl->next = next;
+    *slot = sl;
+    return 0;
+}
+
 int store_ev_import(struct store *s, const struct store_import *ev)
 {
     MDB_txn *txn = store_txn(s);
@@ -152,21 +176,21 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     int is_own = strcmp(ev->stream, own) == 0;
     if (is_own && ev->offset >= s->next_offset && !store_recovering(s))
         return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
-    uint32_t num = 0;
-    uint64_t next = 0;
-    int rc = store_stream_num(s, txn, ev->stream, 0, &num);
-    if (rc == 0)
-        rc = store_stream_next(s, txn, num, &next);
+    struct store_stream_slot *slot = NULL, own_slot = { .num = s->own_stream, .next = s->next_offset };
+    int rc = is_own ? 0 : import_stream(s, txn, ev->stream, &slot);
+    if (is_own)
+        slot = &own_slot; /* local writes move the own stream's head: never cached */
     else if (rc == MDB_NOTFOUND)
         rc = 0; /* a stream not seen yet: its first event is offset 0 */
     if (rc != 0)
         return store_rc(s, rc);
+    uint64_t next = slot != NULL ? slot->next : 0;
     struct store_event_in in = { .key = ev->key, .fields = ev->fields, .nfields = ev->nfields,
                                  .timestamp_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,
                                  .type = ev->type, .eventid = ev->eventid };
     if (ev->offset < next) {
         MDB_val rec;
-        if ((rc = store_event_get(s, txn, num, ev->offset, &rec)) != 0)
+        if ((rc = store_event_get(s, txn, slot->num, ev->offset, &rec)) != 0)
             return store_rc(s, rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc);
         int same = store_log_same(&rec, &in, ev->lamport);
         return same < 0 ? STORE_ERR_NOMEM : same ? 1 : STORE_ERR_CONFLICT;
@@ -176,24 +200,31 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     enum tomb_kind tomb = store_tomb_kind(ev->type);
     if (tomb != TOMB_NONE && !store_tomb_valid(ev->fields, ev->nfields))
         return STORE_ERR_BAD_TOMBSTONE;
-    if ((rc = store_stream_num(s, txn, ev->stream, 1, &num)) != 0)
+    uint32_t num = slot != NULL ? slot->num : 0;
+    if (slot == NULL && (rc = store_stream_num(s, txn, ev->stream, 1, &num)) != 0)
         return store_rc(s, rc);
     struct store_foreign f = { num, ev->offset, ev->lamport };
     in.foreign = &f;
     if (tomb != TOMB_NONE)
-        return store_rc(s, store_tomb_import(s, txn, &in));
-    int gone = store_tomb_gone(s, txn, ev->stream, ev->offset, ev->key);
-    if (gone != 0) { /* deleted before it arrived: into the log, not the key view */
+        rc = store_tomb_import(s, txn, &in);
+    else if ((rc = store_tomb_gone(s, txn, ev->stream, ev->offset, ev->key)) != 0) {
+        /* deleted before it arrived: into the log, not the key view */
         uint32_t stream;
         uint64_t offset;
-        return store_rc(s, gone == 1 ? store_log_append(s, txn, &in, &stream, &offset) : gone);
+        if (rc == 1)
+            rc = store_log_append(s, txn, &in, &stream, &offset);
+    } else {
+        struct store_xadd_req req = { .key = ev->key, .id_mode = STORE_ID_AUTO, .fields = ev->fields,
+                                      .nfields = ev->nfields, .trim = { .limit = -1 }, .now_ms = ev->now_ms,
+                                      .now_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,
+                                      .type = ev->type, .eventid = ev->eventid, .foreign = &f };
+        struct store_id id;
+        rc = store_xadd(s, &req, &id);
     }
-    struct store_xadd_req req = { .key = ev->key, .id_mode = STORE_ID_AUTO, .fields = ev->fields,
-                                  .nfields = ev->nfields, .trim = { .limit = -1 }, .now_ms = ev->now_ms,
-                                  .now_us = ev->timestamp_us, .tags = ev->tags, .ntags = ev->ntags,
-                                  .type = ev->type, .eventid = ev->eventid, .foreign = &f };
-    struct store_id id;
-    return store_xadd(s, &req, &id);
+    rc = store_rc(s, rc);
+    if (rc == 0 && slot != NULL && slot != &own_slot)
+        slot->next = ev->offset + 1;
+    return rc;
 }
 
 /* ---- peers (meta: "peer:<address>" -> empty) ---- */

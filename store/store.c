@@ -214,6 +214,10 @@ static int init_meta(struct store *s)
     s->node_id[STORE_NODE_ID_LEN] = '\0';
     if ((rc = store_log_load(s, txn)) != 0)
         goto fail;
+    MDB_stat gone;
+    if ((rc = mdb_stat(txn, s->gone, &gone)) != 0)
+        goto fail;
+    s->gone_maybe = gone.ms_entries > 0;
     return mdb_txn_commit(txn);
 fail:
     mdb_txn_abort(txn);

@@ -17,6 +17,8 @@
 /* entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset | be64 node */
 #define STORE_ENTRY_KEY 24
 #define STORE_ENTRY_VAL 20
+/* Streams whose heads an import batch keeps at hand. */
+#define STORE_STREAM_SLOTS 16
 /* Redis's stream-node-max-entries: '~' trimming removes whole nodes. */
 #define STORE_NODE_ENTRIES 100
 
@@ -37,6 +39,15 @@ struct store {
     uint64_t recover_next; /* peers hold this node's stream up to before here; 0 none (store_set_recovering) */
     char node_id[STORE_NODE_ID_LEN + 1];
     unsigned char key_secret[16]; /* SipHash key for long key names */
+    /* other nodes' streams an import touched in the open turn: number and
+     * next offset, so a batch of imports looks each up once (evlog.c) */
+    struct store_stream_slot {
+        char name[STORE_STREAM_ID_MAX];
+        uint32_t num;
+        uint64_t next;
+    } slots[STORE_STREAM_SLOTS];
+    unsigned nslots;  /* valid in the open turn only */
+    int gone_maybe;   /* the `gone` table may have rows (tombstone.c) */
 };
 
 /* SipHash-2-4 of data under a 16-byte key (siphash.c). */

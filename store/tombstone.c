@@ -223,6 +223,7 @@ static int apply_xdel_one(struct store *s, MDB_txn *txn, struct store_bytes stre
     if (rc == MDB_NOTFOUND) {
         unsigned char buf[9 + STORE_STREAM_ID_MAX];
         MDB_val k = gone_event_key(buf, stream, offset), empty = { 0, NULL };
+        s->gone_maybe = 1;
         return mdb_put(txn, s->gone, &k, &empty, 0);
     }
     struct store_bytes key;
@@ -292,6 +293,7 @@ static int del_floor_put(struct store *s, MDB_txn *txn, struct store_bytes key, 
     kbuf[0] = 'd';
     memmove(kbuf + 1, name.mv_data, name.mv_size);
     MDB_val k = { 1 + name.mv_size, kbuf }, v = { len, NULL };
+    s->gone_maybe = 1;
     int rc = mdb_put(txn, s->gone, &k, &v, MDB_RESERVE);
     if (rc != 0)
         return rc;
@@ -367,6 +369,8 @@ static int del_floor_covers(struct store *s, MDB_txn *txn, struct store_bytes ke
 
 int store_tomb_gone(struct store *s, MDB_txn *txn, const char *stream, uint64_t offset, struct store_bytes key)
 {
+    if (!s->gone_maybe)
+        return 0; /* the usual case: no tombstone ever came before its events */
     unsigned char buf[9 + STORE_STREAM_ID_MAX];
     MDB_val k = gone_event_key(buf, (struct store_bytes){ stream, strlen(stream) }, offset), v;
     int rc = mdb_get(txn, s->gone, &k, &v);

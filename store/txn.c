@@ -131,6 +131,7 @@ int store_turn_commit(struct store *s)
     s->turn = NULL;
     s->turn_dirty = 0;
     s->turn_failed = 0;
+    s->nslots = 0;
     if (rc != 0)
         reload_head(s); /* nothing of the turn is stored */
     return rc == ENOSPC ? STORE_ERR_FULL : rc;
