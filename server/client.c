@@ -87,6 +87,7 @@ void client_free(struct client *c)
     client_unblock_free(c);
     multi_reset(c);
     sub_free(c);
+    srv_hold_free(c);
     if (c->prev) c->prev->next = c->next;
     else s->clients_head = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -206,7 +207,8 @@ static void client_process_input(struct client *c)
     struct resp_request req;
     int64_t clock_us = srv_now_us();
     c->last_ms = clock_us / 1000;
-    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED | CLIENT_BLOCKED))) {
+    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED | CLIENT_BLOCKED |
+                         CLIENT_HELD))) {
         int rc = resp_parser_next(c->parser, &req);
         if (rc == RESP_NEED_MORE)
             break;

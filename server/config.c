@@ -61,6 +61,7 @@ static const struct cfg_option cfg_table[] = {
     { "dir", CFG_PATH, CFG_FIELD(dir), "./swarmlog-data", 0, 0, 1, 0, NULL },
     { "requirepass", CFG_STRING, CFG_FIELD(requirepass), "", 0, 0, 0, SRV_CONFIG_CHANGED_AUTH, NULL },
     { "peer-password", CFG_STRING, CFG_FIELD(peer_password), "", 0, 0, 0, 0, NULL },
+    { "peer-startup-wait", CFG_INT, CFG_FIELD(peer_startup_wait), "2000", 0, 600000, 0, 0, NULL },
     { "maxclients", CFG_INT, CFG_FIELD(maxclients), "10000", 1, UINT32_MAX, 0,
       SRV_CONFIG_CHANGED_MAXCLIENTS, NULL },
     { "timeout", CFG_INT, CFG_FIELD(timeout), "0", 0, INT_MAX, 0, SRV_CONFIG_CHANGED_TIMEOUT, NULL },

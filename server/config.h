@@ -28,6 +28,7 @@ struct srv_config {
     char *dir;                        /* dir [./swarmlog-data]; absolute after srv_config_finish() */
     char *requirepass;                /* requirepass [""] */
     char *peer_password;              /* peer-password [""]: AUTH to peers, and required for EV.SYNC */
+    long long peer_startup_wait;      /* peer-startup-wait [2000] ms writes wait at start for the peers */
     long long maxclients;             /* maxclients [10000], 1..UINT32_MAX */
     long long timeout;                /* timeout [0] idle seconds, 0..INT_MAX */
     int loglevel;                     /* loglevel [notice] debug|verbose|notice|warning */

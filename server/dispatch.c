@@ -204,6 +204,8 @@ static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv
     }
     if ((c->flags & CLIENT_MULTI) && !runs_in_multi(e->parent ? e->parent : e->cmd))
         multi_queue(c, e, argc, argv);
+    else if (srv_hold_needed(c, e->cmd) && srv_hold(c, argc, argv) == 0)
+        return; /* runs when the startup hold lifts */
     else
         srv_call(c, e, argc, argv, clock_us);
 }

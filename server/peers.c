@@ -12,6 +12,7 @@
 #include "repl.h"
 #include "store.h"
 
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,13 @@ static void hook_imported(void *ctx, const char *key, size_t len)
 {
     struct resp_arg k = { key, len };
     srv_touch_key(ctx, &k);
+}
+
+static void hold_check_soon(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv_hold_check(arg);
 }
 
 /* The events the peer announced that are not here. */
@@ -57,6 +65,10 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
                 behind += theirs.e[i].offset - mine;
         }
         repl_link_set_behind(l, behind);
+    }
+    if (s->hold_until_ms != 0) { /* maybe the last peer the startup hold waits for: check soon, */
+        struct timeval now = { 0, 0 }; /* not here, inside the link's read */
+        event_base_once(s->base, -1, EV_TIMEOUT, hold_check_soon, s, &now);
     }
     offset_map_free(&theirs);
     offset_map_free(&ours);

@@ -125,6 +125,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct srv *s = arg;
     srv_stats_sample(s);
+    srv_hold_check(s);
     if (++s->cron_ticks % (1000 / CRON_INTERVAL_MS) != 0)
         return;
     close_idle_clients(s, srv_now_ms());
@@ -227,7 +228,10 @@ static int srv_setup(struct srv *s)
         return -1;
     if (srv_net_listen(s) != 0)
         return -1;
-    return srv_peers_start(s) == 0 ? 0 : -1;
+    if (srv_peers_start(s) != 0)
+        return -1;
+    srv_hold_begin(s);
+    return 0;
 }
 
 static void srv_teardown(struct srv *s)

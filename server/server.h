@@ -103,6 +103,7 @@ struct srv {
     struct client *subscribers;     /* clients in EV.SUBSCRIBE (subscribe.c) */
     struct repl_link **links;       /* replication links to peers (peers.c) */
     size_t nlinks;
+    int64_t hold_until_ms;          /* writes wait until then, or until the peers answer (hold.c); 0: no hold */
     /* Keys written since the last wake-up pass (commit.c), so that only the
      * clients blocked on them are looked at; touched_all: too many, or a
      * FLUSHALL. Names are copied into touched_bytes. */
@@ -138,6 +139,7 @@ enum {
     CLIENT_MULTI = 1 << 8,             /* between MULTI and EXEC: commands are queued */
     CLIENT_DENY_BLOCKING = 1 << 9,     /* inside EXEC: blocking commands answer at once */
     CLIENT_PEER = 1 << 10,             /* authenticated with peer-password: may EV.SYNC */
+    CLIENT_HELD = 1 << 11,             /* a write waits for the startup hold (hold.c): input held */
 };
 
 /* MULTI's queue (multi.c). */
@@ -176,6 +178,7 @@ struct client {
     size_t turn_mark;         /* out.len before this turn's first write */
     int turn_replies;         /* replies written since turn_mark */
     struct multi_state multi; /* MULTI queue (CLIENT_MULTI) */
+    struct held_cmd *held;    /* the write CLIENT_HELD waits to run (hold.c) */
     struct watched_key *watched; /* WATCH: keys and their state when watched */
     int nwatched;
 };
@@ -287,6 +290,18 @@ void srv_wake_blocked(struct srv *s);
 void client_unblock_free(struct client *c);
 /* Runs the requests buffered while c was blocked. */
 void client_resume(struct client *c);
+
+/* The startup hold (hold.c): srv_hold_begin starts it when the node has
+ * peers; srv_hold_needed says whether a command must wait; srv_hold keeps
+ * a copy of it (0, or -1 out of memory); srv_hold_check lifts the hold once
+ * the peers have answered or the wait is over, running the held commands;
+ * srv_hold_free drops a closing client's. */
+struct srv_command;
+void srv_hold_begin(struct srv *s);
+int srv_hold_needed(const struct client *c, const struct srv_command *cmd);
+int srv_hold(struct client *c, int argc, const struct resp_arg *argv);
+void srv_hold_check(struct srv *s);
+void srv_hold_free(struct client *c);
 
 /* XREADGROUP's read (cmd_group.c): per key either the new entries (`>`)
  * or the consumer's history after an ID. */

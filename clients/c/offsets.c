@@ -278,7 +278,7 @@ static int parse_offset(struct jcursor *c, uint64_t *out)
 static int parse_member(struct jcursor *c, swl_offsets *m)
 {
     char *stream = NULL;
-    uint64_t offset;
+    uint64_t offset = 0;
     size_t at = c->pos;
     int rc = parse_string(c, &stream);
     if (rc != SWL_OK)
