@@ -15,10 +15,16 @@ void cmd_ping(struct client *c, int argc, const struct resp_arg *argv)
         reply_error_arity(c, "ping");
         return;
     }
-    if (argc == 2)
+    if (c->sub != NULL && c->resp == 2) {
+        /* subscribed in RESP2: Redis answers in the messages' shape */
+        reply_array(c, 2);
+        reply_bulk(c, "pong", 4);
+        reply_bulk(c, argc == 2 ? argv[1].ptr : "", argc == 2 ? argv[1].len : 0);
+    } else if (argc == 2) {
         reply_bulk(c, argv[1].ptr, argv[1].len);
-    else
+    } else {
         reply_simple_len(c, "PONG", 4);
+    }
 }
 
 void cmd_echo(struct client *c, int argc, const struct resp_arg *argv)

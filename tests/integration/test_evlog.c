@@ -278,3 +278,32 @@ Test(evlog, ev_sync_needs_the_peer_password_when_set)
     redisFree(c);
     cr_assert_eq(th_server_stop(s), 0);
 }
+
+/* A RESP2 connection subscribed with EV.SUBSCRIBE answers PING as Redis
+ * answers a subscribed one: ["pong", message]. */
+Test(evlog, ping_while_subscribed_in_resp2_has_pubsub_shape)
+{
+    th_server *s = start_on(NULL);
+    redisContext *c = th_connect(s);
+    redisReply *r = redisCommand(c, "EV.SUBSCRIBE WHERE x FROM {}");
+    for (int i = 0; r != NULL && i < 5; i++) { /* up to the caught-up message */
+        int caughtup = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+                       strcmp(r->element[0]->str, "ev.caughtup") == 0;
+        freeReplyObject(r);
+        r = NULL;
+        if (caughtup)
+            break;
+        cr_assert_eq(redisGetReply(c, (void **)&r), REDIS_OK);
+    }
+    r = redisCommand(c, "PING");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2, "an array");
+    cr_assert_str_eq(r->element[0]->str, "pong");
+    cr_assert_eq(r->element[1]->len, 0);
+    freeReplyObject(r);
+    r = redisCommand(c, "PING %s", "hello");
+    cr_assert(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+    cr_assert_str_eq(r->element[1]->str, "hello");
+    freeReplyObject(r);
+    redisFree(c);
+    cr_assert_eq(th_server_stop(s), 0);
+}
