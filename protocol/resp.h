@@ -168,4 +168,13 @@ void resp_set_deferred_array(struct resp_buf *b, size_t mark, size_t n);
 void resp_set_deferred_map(struct resp_buf *b, size_t mark, size_t n);
 void resp_set_deferred_set(struct resp_buf *b, size_t mark, size_t n);
 
+/* Longest decimal text of a 64-bit integer: ULLONG_MAX has 20 digits and
+ * LLONG_MIN is '-' plus 19 digits. */
+#define RESP_INT_CHARS 20
+
+/* Formats v in decimal into dst (at least RESP_INT_CHARS bytes), without a
+ * terminator; no locale, no printf. Returns the number of bytes written. */
+size_t resp_fmt_u64(char *dst, unsigned long long v);
+size_t resp_fmt_i64(char *dst, long long v);
+
 #endif

@@ -17,13 +17,5 @@ void *resp_realloc(void *ptr, size_t size);
 typedef void *(*resp_realloc_fn)(void *ptr, size_t size);
 void resp_set_realloc_hook(resp_realloc_fn hook);
 
-/* Longest decimal text of a 64-bit integer: ULLONG_MAX has 20 digits and
- * LLONG_MIN is '-' plus 19 digits. */
-#define RESP_INT_CHARS 20
-
-/* Formats v in decimal into dst (at least RESP_INT_CHARS bytes), without a
- * terminator. Returns the number of bytes written. */
-size_t resp_fmt_u64(char *dst, unsigned long long v);
-size_t resp_fmt_i64(char *dst, long long v);
 
 #endif

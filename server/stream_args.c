@@ -152,8 +152,13 @@ int xid_parse(const struct resp_arg *a, uint64_t missing_seq, struct store_id *i
 
 int xid_format(struct store_id id, char *buf)
 {
-    /* 20 + 1 + 20 digits and the NUL: 42 bytes always suffice. */
-    return snprintf(buf, 42, "%" PRIu64 "-%" PRIu64, id.ms, id.seq);
+    /* 20 + 1 + 20 digits and the NUL: 42 bytes always suffice. Not
+     * snprintf: XRANGE formats one ID per entry (printf was 18% of it). */
+    size_t n = resp_fmt_u64(buf, id.ms);
+    buf[n++] = '-';
+    n += resp_fmt_u64(buf + n, id.seq);
+    buf[n] = '\0';
+    return (int)n;
 }
 
 /* A '(' bound is exclusive only when something follows it; what follows

@@ -7,15 +7,47 @@
 
 #define FIELDS_ON_STACK 32
 
+/* Reads the events of consecutive entries through one cursor: entries
+ * added in a row hold consecutive offsets of one stream, so the next
+ * event is usually the cursor's next row rather than a new descent. */
+struct event_reader {
+    MDB_cursor *cur;
+    uint32_t stream;
+    uint64_t offset;
+    int positioned;
+};
+
+static int event_read(struct event_reader *r, uint32_t stream, uint64_t offset, MDB_val *rec)
+{
+    unsigned char kb[12];
+    MDB_val k;
+    int rc = MDB_NOTFOUND;
+    if (r->positioned && stream == r->stream && (offset == r->offset + 1 || offset + 1 == r->offset)) {
+        rc = mdb_cursor_get(r->cur, &k, rec, offset > r->offset ? MDB_NEXT : MDB_PREV);
+        if (rc == 0 && (k.mv_size != 12 || be32_get(k.mv_data) != stream ||
+                        be64_get((const unsigned char *)k.mv_data + 4) != offset))
+            rc = MDB_NOTFOUND;
+    }
+    if (rc == MDB_NOTFOUND) {
+        be32_put(kb, stream);
+        be64_put(kb + 4, offset);
+        k = (MDB_val){ 12, kb };
+        rc = mdb_cursor_get(r->cur, &k, rec, MDB_SET_KEY);
+    }
+    r->positioned = rc == 0;
+    r->stream = stream;
+    r->offset = offset;
+    return rc;
+}
+
 /* Decodes one entry's event and hands it to fn. Returns fn's verdict (0 to
  * go on), or a negative store code. */
-static int visit(struct store *s, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
-                 store_entry_fn fn, void *ctx)
+static int visit(struct event_reader *er, const MDB_val *k, const MDB_val *v, store_entry_fn fn, void *ctx)
 {
     const unsigned char *kp = k->mv_data, *vp = v->mv_data;
     struct store_id id = { be64_get(kp + 8), be64_get(kp + 16) };
     MDB_val rec;
-    if (v->mv_size != STORE_ENTRY_VAL || store_event_get(s, txn, be32_get(vp), be64_get(vp + 4), &rec) != 0)
+    if (v->mv_size != STORE_ENTRY_VAL || event_read(er, be32_get(vp), be64_get(vp + 4), &rec) != 0)
         return STORE_ERR_CORRUPT;
     struct store_bytes stack[FIELDS_ON_STACK], *fields = stack;
     long long n = store_event_fields(&rec, stack, FIELDS_ON_STACK);
@@ -49,7 +81,10 @@ static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct
                           struct store_id end, int rev, long long count, store_entry_fn fn, void *ctx)
 {
     MDB_cursor *cur;
+    struct event_reader er = { 0 };
     int rc = mdb_cursor_open(txn, s->entries, &cur);
+    if (rc == 0 && (rc = mdb_cursor_open(txn, s->events, &er.cur)) != 0)
+        mdb_cursor_close(cur);
     if (rc != 0)
         return rc > 0 ? -rc : rc;
     unsigned char kb[STORE_ENTRY_KEY];
@@ -65,9 +100,10 @@ static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct
         if (k.mv_size != STORE_ENTRY_KEY || be64_get(p) != keynum ||
             (rev ? store_id_cmp(id, start) < 0 : store_id_cmp(id, end) > 0))
             break;
-        int verdict = visit(s, txn, &k, &v, fn, ctx);
+        int verdict = visit(&er, &k, &v, fn, ctx);
         if (verdict < 0) {
             mdb_cursor_close(cur);
+            mdb_cursor_close(er.cur);
             return verdict;
         }
         visited++;
@@ -76,6 +112,7 @@ static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct
         rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_PREV : MDB_NEXT);
     }
     mdb_cursor_close(cur);
+    mdb_cursor_close(er.cur);
     if (rc != 0 && rc != MDB_NOTFOUND)
         return rc > 0 ? -rc : rc;
     return visited;
