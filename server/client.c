@@ -205,8 +205,8 @@ static void client_protocol_error(struct client *c, int rc)
 static void client_process_input(struct client *c)
 {
     struct resp_request req;
-    int64_t clock_us = srv_now_us();
-    c->last_ms = clock_us / 1000;
+    uint64_t clock = srv_cmd_clock();
+    c->last_ms = srv_now_ms();
     while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_READ_PAUSED | CLIENT_BLOCKED |
                          CLIENT_HELD))) {
         int rc = resp_parser_next(c->parser, &req);
@@ -216,7 +216,7 @@ static void client_process_input(struct client *c)
             client_protocol_error(c, rc);
             break;
         }
-        srv_dispatch(c, req.argc, req.argv, &clock_us);
+        srv_dispatch(c, req.argc, req.argv, &clock);
     }
 }
 

@@ -195,7 +195,7 @@ static int runs_in_multi(const struct srv_command *cmd)
            cmd->proc == cmd_watch || cmd->proc == cmd_quit || cmd->proc == cmd_reset;
 }
 
-static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv, uint64_t *clock)
 {
     struct srv_cmd_entry *e = check_command(c, argc, argv);
     if (e == NULL) {
@@ -207,31 +207,31 @@ static void dispatch_one(struct client *c, int argc, const struct resp_arg *argv
     else if (srv_hold_needed(c, e->cmd) && srv_hold(c, argc, argv) == 0)
         return; /* runs when the startup hold lifts */
     else
-        srv_call(c, e, argc, argv, clock_us);
+        srv_call(c, e, argc, argv, clock);
 }
 
 void srv_call(struct client *c, struct srv_cmd_entry *e, int argc, const struct resp_arg *argv,
-              int64_t *clock_us)
+              uint64_t *clock)
 {
     struct srv *s = c->srv;
     c->last_cmd = e;
     uint64_t errors_before = s->stats.error_replies;
-    int64_t start = *clock_us;
+    uint64_t start = *clock;
     if (e->cmd->flags & CMD_WRITE)
         srv_call_write(c, e, argc, argv);
     else
         e->cmd->proc(c, argc, argv);
-    *clock_us = srv_now_us();
-    e->stats.usec += (uint64_t)(*clock_us - start);
+    *clock = srv_cmd_clock();
+    e->stats.ticks += *clock - start;
     e->stats.calls++;
     if (s->stats.error_replies > errors_before) /* (CONFIG RESETSTAT sets it back to 0) */
         e->stats.failed_calls++;
     s->stats.commands_processed++;
 }
 
-void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us)
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, uint64_t *clock)
 {
-    dispatch_one(c, argc, argv, clock_us);
+    dispatch_one(c, argc, argv, clock);
     /* Every request answers exactly once; a writer counts its answers so a
      * failed turn commit can replace them (commit.c). */
     if (c->flags & CLIENT_TURN_WRITER)

@@ -90,9 +90,9 @@ void srv_hold_check(struct srv *s)
         struct held_cmd *h = c->held;
         c->held = NULL;
         c->flags &= ~CLIENT_HELD;
-        int64_t clock_us = srv_now_us();
+        uint64_t clock = srv_cmd_clock();
         if (!(c->flags & CLIENT_CLOSE_ASAP))
-            srv_dispatch(c, h->argc, h->argv, &clock_us);
+            srv_dispatch(c, h->argc, h->argv, &clock);
         free(h);
         client_resume(c);
     }

@@ -238,9 +238,10 @@ static void commandstat_line(struct info_buf *b, const struct srv_cmd_entry *e)
     const struct srv_cmd_stats *st = &e->stats;
     if (st->calls == 0 && st->rejected_calls == 0 && st->failed_calls == 0)
         return;
+    uint64_t usec = srv_cmd_ticks_to_us(st->ticks);
     info_add(b, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
-             e->fullname, (unsigned long long)st->calls, (unsigned long long)st->usec,
-             st->calls ? (double)st->usec / (double)st->calls : 0.0,
+             e->fullname, (unsigned long long)st->calls, (unsigned long long)usec,
+             st->calls ? (double)usec / (double)st->calls : 0.0,
              (unsigned long long)st->rejected_calls, (unsigned long long)st->failed_calls);
 }
 

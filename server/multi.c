@@ -176,7 +176,7 @@ void cmd_exec(struct client *c, int argc, const struct resp_arg *argv)
         srv_turn_note_writer(c); /* a failed commit replaces the whole EXEC reply */
     reply_array(c, (size_t)m.n);
     c->flags |= CLIENT_DENY_BLOCKING;
-    int64_t clock = srv_now_us();
+    uint64_t clock = srv_cmd_clock();
     for (int i = 0; i < m.n; i++) {
         srv_call(c, m.cmds[i].e, m.cmds[i].argc, m.cmds[i].argv, &clock);
         free(m.cmds[i].argv);

@@ -36,6 +36,61 @@ int64_t srv_now_ms(void)
     return srv_now_us() / 1000;
 }
 
+/* The command timer (INFO commandstats reads one per command): the TSC
+ * itself where the kernel keeps time with it (a few ns), else
+ * CLOCK_MONOTONIC in ns (about 25 ns here: 5% of a pipelined PING). Ticks
+ * become µs against the monotonic clock over the whole uptime. */
+static int cmd_clock_tsc;
+static uint64_t cmd_tsc0;
+static int64_t cmd_mono0_ns;
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void srv_cmd_clock_init(void)
+{
+#if defined(__x86_64__)
+    char src[32] = "";
+    FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+    if (f != NULL) {
+        if (fgets(src, sizeof(src), f) == NULL)
+            src[0] = '\0';
+        fclose(f);
+    }
+    cmd_clock_tsc = strncmp(src, "tsc", 3) == 0 && (src[3] == '\n' || src[3] == '\0');
+    cmd_tsc0 = __builtin_ia32_rdtsc();
+#endif
+    cmd_mono0_ns = mono_ns();
+}
+
+uint64_t srv_cmd_clock(void)
+{
+#if defined(__x86_64__)
+    if (cmd_clock_tsc)
+        return __builtin_ia32_rdtsc();
+#endif
+    return (uint64_t)mono_ns();
+}
+
+uint64_t srv_cmd_ticks_to_us(uint64_t ticks)
+{
+    double per_ns = 1.0;
+#if defined(__x86_64__)
+    if (cmd_clock_tsc) {
+        int64_t ns = mono_ns() - cmd_mono0_ns;
+        uint64_t t = __builtin_ia32_rdtsc() - cmd_tsc0;
+        if (ns <= 0 || t == 0)
+            return 0;
+        per_ns = (double)t / (double)ns;
+    }
+#endif
+    return (uint64_t)((double)ticks / per_ns / 1000.0);
+}
+
 uint64_t srv_unix_us(void)
 {
     struct timespec ts;
@@ -195,6 +250,7 @@ static int srv_setup(struct srv *s)
 {
     s->start_time = time(NULL);
     s->start_ms = srv_now_ms();
+    srv_cmd_clock_init();
     make_run_id(s->run_id);
     ssize_t n = readlink("/proc/self/exe", s->executable, sizeof(s->executable) - 1);
     s->executable[n > 0 ? n : 0] = '\0';

@@ -28,7 +28,7 @@ struct srv_command;
 /* Per-command counters, as INFO commandstats reports them. */
 struct srv_cmd_stats {
     uint64_t calls;
-    uint64_t usec;
+    uint64_t ticks; /* time in commands, srv_cmd_clock ticks (INFO shows usec) */
     uint64_t rejected_calls;
     uint64_t failed_calls;
 };
@@ -189,6 +189,11 @@ struct client {
 int srv_main(struct srv_config *cfg);
 int64_t srv_now_ms(void);
 int64_t srv_now_us(void);
+/* The command timer: srv_cmd_clock reads it (ticks, monotonic, cheap);
+ * srv_cmd_ticks_to_us converts a number of ticks to µs. */
+void srv_cmd_clock_init(void);
+uint64_t srv_cmd_clock(void);
+uint64_t srv_cmd_ticks_to_us(uint64_t ticks);
 /* Wall-clock time in µs since the epoch (entry IDs, event timestamps,
  * delivery and seen times); srv_now_* are monotonic. */
 uint64_t srv_unix_us(void);
@@ -237,14 +242,14 @@ struct srv_cmd_entry *srv_registry_find(const struct srv_registry *r, const char
 /* Finds a subcommand of parent by name; NULL if unknown. */
 struct srv_cmd_entry *srv_registry_find_sub(const struct srv_cmd_entry *parent, const char *name, size_t len);
 /* Runs one parsed request: lookup, arity, auth, call, statistics.
- * *clock_us is the monotonic time the request starts at; when a command
+ * *clock is the command timer (srv_cmd_clock) when the request starts; when a command
  * ran it is advanced to when it ended, so a batch of requests needs one
  * clock read per command. */
-void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, int64_t *clock_us);
+void srv_dispatch(struct client *c, int argc, const struct resp_arg *argv, uint64_t *clock);
 /* Calls a command that passed the checks, with its statistics (dispatch,
  * and EXEC for each queued command). */
 void srv_call(struct client *c, struct srv_cmd_entry *e, int argc, const struct resp_arg *argv,
-              int64_t *clock_us);
+              uint64_t *clock);
 
 /* ---- multi.c: MULTI/EXEC/WATCH ---- */
 /* Queues a checked command of a client in MULTI and answers +QUEUED. */

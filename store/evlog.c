@@ -58,17 +58,18 @@ int store_ev_add(struct store *s, const struct store_ev_add_req *req, struct sto
         pos->existed = rc == 1;
         return rc == 1 ? 0 : store_rc(s, rc);
     }
-    struct store_key_info ki;
-    rc = store_key_info_txn(s, txn, req->x.key, &ki);
-    if (rc != 0 && rc != STORE_ERR_NOKEY)
-        return store_rc(s, rc);
-    int exists = rc == 0;
-    *revision = exists ? (long long)ki.entries_added - 1 : -1;
-    int ok = req->expect == STORE_EXPECT_ANY || (req->expect == STORE_EXPECT_NOKEY && !exists) ||
-             (req->expect == STORE_EXPECT_EXISTS && exists) ||
-             (req->expect == STORE_EXPECT_REVISION && *revision == req->revision);
-    if (!ok)
-        return STORE_ERR_WRONGVERSION;
+    if (req->expect != STORE_EXPECT_ANY) { /* ANY needs no look at the key */
+        struct store_key_info ki;
+        rc = store_key_info_txn(s, txn, req->x.key, &ki);
+        if (rc != 0 && rc != STORE_ERR_NOKEY)
+            return store_rc(s, rc);
+        int exists = rc == 0;
+        *revision = exists ? (long long)ki.entries_added - 1 : -1;
+        int ok = (req->expect == STORE_EXPECT_NOKEY && !exists) || (req->expect == STORE_EXPECT_EXISTS && exists) ||
+                 (req->expect == STORE_EXPECT_REVISION && *revision == req->revision);
+        if (!ok)
+            return STORE_ERR_WRONGVERSION;
+    }
     rc = store_xadd(s, &req->x, &pos->id);
     if (rc != 0)
         return rc;
