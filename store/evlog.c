@@ -123,8 +123,7 @@ out:
         mdb_cursor_close(streams);
     if (events != NULL)
         mdb_cursor_close(events);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -138,8 +137,7 @@ int store_log_count(struct store *s, uint64_t *events)
     MDB_stat st;
     if ((rc = mdb_stat(txn, s->events, &st)) == 0)
         *events = st.ms_entries;
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc;
 }
 
@@ -270,8 +268,7 @@ int store_peers(struct store *s, int (*fn)(void *ctx, const char *addr), void *c
         }
         mdb_cursor_close(cur);
     }
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

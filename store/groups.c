@@ -307,8 +307,7 @@ int store_groups(struct store *s, struct store_bytes key, store_group_fn fn, voi
 out:
     if (cur != NULL)
         mdb_cursor_close(cur);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -324,8 +323,7 @@ int store_group_get(struct store *s, struct store_bytes key, struct store_bytes 
     uint64_t nc = 0;
     if ((rc = group_get(s, txn, key, group, &ki, &g)) == 0 && (rc = count_consumers(s, txn, g.groupnum, &nc)) == 0)
         info_of(&ki, &g, group, nc, out);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc;
 }
 
@@ -358,8 +356,7 @@ int store_consumers(struct store *s, struct store_bytes key, struct store_bytes 
 out:
     if (cur != NULL)
         mdb_cursor_close(cur);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -878,8 +875,7 @@ int store_pending_summary(struct store *s, struct store_bytes key, struct store_
 out:
     if (cur != NULL)
         mdb_cursor_close(cur);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -935,8 +931,7 @@ long long store_pending_range(struct store *s, const struct store_pending_query 
 out:
     if (cur != NULL)
         mdb_cursor_close(cur);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     if (rc == MDB_NOTFOUND)
         rc = 0;
     return rc != 0 ? rc : n;

@@ -343,7 +343,6 @@ out:
     if (cur != NULL)
         mdb_cursor_close(cur);
     free(ids);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
 }

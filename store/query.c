@@ -389,7 +389,6 @@ out:
     free(heads);
     free(sc.tags);
     free(sc.fields);
-    if (own)
-        mdb_txn_abort(q.txn);
+    store_read_end(s, q.txn, own);
     return rc != 0 ? rc : n;
 }

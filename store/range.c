@@ -135,7 +135,6 @@ long long store_range(struct store *s, struct store_bytes key, struct store_id s
         n = range_in(s, txn, keynum, start, end, rev, count, fn, ctx);
     else if (rc != MDB_NOTFOUND)
         n = rc > 0 ? -rc : rc;
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return n;
 }

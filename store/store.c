@@ -258,6 +258,8 @@ void store_close(struct store *s)
         return;
     if (s->turn != NULL)
         mdb_txn_abort(s->turn);
+    if (s->rtxn != NULL)
+        mdb_txn_abort(s->rtxn);
     if (s->env != NULL)
         mdb_env_close(s->env);
     if (s->lock_fd > 0)
@@ -279,8 +281,7 @@ int store_key_count(struct store *s, uint64_t *out)
         return rc;
     MDB_stat st;
     rc = mdb_stat(txn, s->keys, &st);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     if (rc == 0)
         *out = st.ms_entries;
     return rc;

@@ -31,6 +31,8 @@ struct store {
     int lock_fd;
     enum store_durability durability;
     MDB_txn *turn;   /* the loop turn's write transaction, or NULL */
+    MDB_txn *rtxn;   /* the read-only handle store_read_txn renews, or NULL */
+    int rtxn_live;   /* rtxn is in use (not reset) */
     int turn_dirty;  /* a write command ran in the turn */
     int turn_failed; /* an LMDB error mid-write: the turn must be aborted */
     /* the node's source stream, mirrored from LMDB for the open turn */
@@ -57,9 +59,11 @@ uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len
  * open a read-only one). */
 MDB_txn *store_txn(struct store *s);
 
-/* Runs a read: uses the open transaction or a temporary read-only one.
- * *own tells the caller to abort it when done. */
+/* Runs a read: uses the open write transaction, or the store's read-only
+ * one (renewed). *own tells the caller to end it with store_read_end when
+ * done (nothing read stays valid after that). */
 int store_read_txn(struct store *s, MDB_txn **txn, int *own);
+void store_read_end(struct store *s, MDB_txn *txn, int own);
 
 /* Maps an LMDB result to a store code; an error that may have left partial
  * writes marks the open turn failed (txn.c). */

@@ -474,8 +474,7 @@ static int key_read(struct store *s, struct store_bytes key, struct keyrec *r)
     if (rc != 0)
         return rc;
     rc = key_get(s, txn, key, r);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc;
 }
 
@@ -535,8 +534,7 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
     if (rc != 0)
         return rc;
     rc = store_key_info_txn(s, txn, key, info);
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc;
 }
 
@@ -670,8 +668,7 @@ int store_scan(struct store *s, uint64_t cursor, uint64_t count, store_key_fn fn
         }
         mdb_cursor_close(cur);
     }
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -753,8 +750,7 @@ int store_key_newest(struct store *s, struct store_bytes key, struct store_id *i
     *id = (struct store_id){ 0, 0 };
     if ((rc = store_keynum(s, txn, key, &keynum)) == 0 && (rc = newest_entry(s, txn, keynum, id)) == 0)
         rc = id->ms != 0 || id->seq != 0; /* IDs start at 0-1: 0-0 is none */
-    if (own)
-        mdb_txn_abort(txn);
+    store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

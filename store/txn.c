@@ -21,11 +21,34 @@ MDB_txn *store_txn(struct store *s)
 
 int store_read_txn(struct store *s, MDB_txn **txn, int *own)
 {
-    *txn = s->turn;
-    *own = *txn == NULL;
-    if (*own)
-        return mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+    *own = 0;
+    if ((*txn = s->turn) != NULL)
+        return 0;
+    if (s->rtxn_live) { /* a read inside a read */
+        *txn = s->rtxn;
+        return 0;
+    }
+    /* one read-only handle, reset after each read and renewed for the
+     * next: no allocation and no reader-slot search per read */
+    int rc = s->rtxn != NULL ? mdb_txn_renew(s->rtxn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+    if (rc != 0) {
+        if (s->rtxn != NULL)
+            mdb_txn_abort(s->rtxn);
+        s->rtxn = NULL;
+        return rc;
+    }
+    s->rtxn_live = 1;
+    *txn = s->rtxn;
+    *own = 1;
     return 0;
+}
+
+void store_read_end(struct store *s, MDB_txn *txn, int own)
+{
+    if (!own)
+        return;
+    mdb_txn_reset(txn);
+    s->rtxn_live = 0;
 }
 
 /* Errors that mean "bad input, nothing written"; any other failure inside
