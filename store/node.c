@@ -89,6 +89,8 @@ static int rec_decode(const MDB_val *v, struct node_rec *n)
     return 0;
 }
 
+static void rec_fixed_encode(unsigned char *p, const struct node_rec *n);
+
 static int rec_put(struct store *s, MDB_txn *txn, const unsigned char *key, const struct node_rec *n)
 {
     MDB_val k = { 16, (void *)key }, v = { NODE_FIXED - 4 + n->fields.mv_size, NULL };
@@ -96,12 +98,18 @@ static int rec_put(struct store *s, MDB_txn *txn, const unsigned char *key, cons
     if (rc != 0)
         return rc;
     unsigned char *p = v.mv_data;
+    rec_fixed_encode(p, n);
+    memmove(p + 56, n->fields.mv_data, n->fields.mv_size);
+    return 0;
+}
+
+/* The fixed part of a record (everything but the field names). */
+static void rec_fixed_encode(unsigned char *p, const struct node_rec *n)
+{
     const uint64_t x[7] = { n->last.ms, n->last.seq, n->master.ms, n->master.seq,
                             n->lp_bytes, n->live, n->deleted };
     for (int i = 0; i < 7; i++)
         be64_put(p + 8 * i, x[i]);
-    memmove(p + 56, n->fields.mv_data, n->fields.mv_size);
-    return 0;
 }
 
 static void rec_key(unsigned char *p, uint64_t keynum, uint64_t node)
@@ -169,42 +177,59 @@ static int rec_new(struct node_rec *n, const struct store_event_in *ev, unsigned
     return 0;
 }
 
+/* The common case of store_node_place: the entry joins the key's tail
+ * node. One descent: the record is found with a cursor and its fixed part
+ * rewritten in place (its size does not change). Returns 1 placed, 0 when
+ * the node is full or gone (a new one is needed), or an error code. */
+static int join_tail(struct store *s, MDB_txn *txn, const unsigned char *key, const struct store_event_in *ev,
+                     uint64_t payload)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->nodes, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k = { 16, (void *)key }, v;
+    struct node_rec n;
+    if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0 && (rc = rec_decode(&v, &n)) == 0 &&
+        n.lp_bytes + payload < NODE_MAX_BYTES && n.live + n.deleted < STORE_NODE_ENTRIES) {
+        n.lp_bytes += lp_int((int64_t)n.live + 1) - lp_int((int64_t)n.live);
+        n.live++;
+        n.lp_bytes += entry_bytes(&n, ev, same_fields(&n.fields, ev));
+        n.last = ev->entry_id;
+        MDB_val nv = { v.mv_size, NULL };
+        /* same size, MDB_RESERVE: LMDB hands back the record in place
+         * (its page made writable), field names included */
+        if ((rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT | MDB_RESERVE)) == 0) {
+            rec_fixed_encode(nv.mv_data, &n);
+            rc = 1;
+        }
+    } else if (rc == 0 || rc == MDB_NOTFOUND) {
+        rc = 0;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
                      const struct store_event_in *ev, uint64_t *node_out)
 {
     unsigned char key[16], *names = NULL;
-    struct node_rec n;
-    MDB_val v;
-    int rc = MDB_NOTFOUND;
-    rec_key(key, keynum, tail);
-    if (!fresh) {
-        MDB_val k = { 16, key };
-        if ((rc = mdb_get(txn, s->nodes, &k, &v)) == 0)
-            rc = rec_decode(&v, &n);
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
-    }
     uint64_t payload = 0;
     for (size_t i = 0; i < ev->nfields; i++)
         payload += ev->fields[i].len;
-    int same = 0;
-    if (rc == 0 && n.lp_bytes + payload < NODE_MAX_BYTES && n.live + n.deleted < STORE_NODE_ENTRIES) {
-        n.lp_bytes += lp_int((int64_t)n.live + 1) - lp_int((int64_t)n.live);
-        n.live++;
-        same = same_fields(&n.fields, ev);
-        /* n.fields points into the page that rec_put rewrites: copy it. */
-        if ((names = malloc(n.fields.mv_size ? n.fields.mv_size : 1)) == NULL)
-            return STORE_ERR_NOMEM;
-        memcpy(names, n.fields.mv_data, n.fields.mv_size);
-        n.fields.mv_data = names;
-    } else {
-        tail = fresh ? 0 : tail + 1; /* a new node: the old one is full or gone */
-        rec_key(key, keynum, tail);
-        if ((rc = rec_new(&n, ev, &names)) != 0)
-            return rc;
-        same = 1; /* the first entry's fields are the master entry's */
+    rec_key(key, keynum, tail);
+    int rc = fresh ? 0 : join_tail(s, txn, key, ev, payload);
+    if (rc != 0) {
+        *node_out = tail;
+        return rc == 1 ? 0 : rc;
     }
-    n.lp_bytes += entry_bytes(&n, ev, same);
+    /* a new node: the key's first, or the old one is full or gone */
+    struct node_rec n;
+    tail = fresh ? 0 : tail + 1;
+    rec_key(key, keynum, tail);
+    if ((rc = rec_new(&n, ev, &names)) != 0)
+        return rc;
+    n.lp_bytes += entry_bytes(&n, ev, 1); /* the first entry's fields are the master entry's */
     n.last = ev->entry_id;
     rc = rec_put(s, txn, key, &n);
     free(names);
