@@ -170,9 +170,9 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     MDB_txn *txn = store_txn(s);
     if (txn == NULL)
         return EINVAL;
-    char own[STORE_STREAM_ID_MAX];
-    snprintf(own, sizeof(own), "%s-0", s->node_id);
-    int is_own = strcmp(ev->stream, own) == 0;
+    /* "<node id>-0", compared without formatting it (once per imported event) */
+    int is_own = strncmp(ev->stream, s->node_id, STORE_NODE_ID_LEN) == 0 &&
+                 strcmp(ev->stream + STORE_NODE_ID_LEN, "-0") == 0;
     if (is_own && ev->offset >= s->next_offset && !store_recovering(s))
         return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
     struct store_stream_slot *slot = NULL, own_slot = { .num = s->own_stream, .next = s->next_offset };

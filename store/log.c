@@ -357,7 +357,7 @@ static int log_put(struct store *s, MDB_txn *txn, const struct store_event_in *e
     be32_put(key, stream);
     be64_put(key + 4, offset);
     /* MDB_RESERVE: encode straight into the page, no intermediate copy. */
-    int rc = mdb_put(txn, s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    int rc = store_turn_put(txn, s->events, &s->wc_events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc != 0)
         return rc;
     record_encode(v.mv_data, ev, lamport);

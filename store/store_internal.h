@@ -49,6 +49,10 @@ struct store {
         uint64_t next;
     } slots[STORE_STREAM_SLOTS];
     unsigned nslots;  /* valid in the open turn only */
+    /* cursors of the open turn's write transaction (LMDB frees them when
+     * it ends): an append lands next to the previous one, and a cursor
+     * already on that page skips the descent from the root */
+    MDB_cursor *wc_events, *wc_entries;
     int gone_maybe;   /* the `gone` table may have rows (tombstone.c) */
 };
 
@@ -58,6 +62,12 @@ uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len
 /* The turn's write transaction, or NULL when none is open (readers then
  * open a read-only one). */
 MDB_txn *store_txn(struct store *s);
+
+/* The turn's cursor on dbi kept in *slot (opened on first use); NULL when
+ * it cannot be opened (then use mdb_put). */
+MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot);
+/* mdb_put through the turn's cursor in *slot when there is one. */
+int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB_val *v, unsigned flags);
 
 /* Runs a read: uses the open write transaction, or the store's read-only
  * one (renewed). *own tells the caller to end it with store_read_end when

@@ -244,7 +244,7 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     be64_put(vb + 4, offset);
     be64_put(vb + 12, node);
     MDB_val k = { STORE_ENTRY_KEY, kb }, v = { STORE_ENTRY_VAL, vb };
-    if ((rc = mdb_put(txn, s->entries, &k, &v, MDB_NOOVERWRITE)) != 0)
+    if ((rc = store_turn_put(txn, s->entries, &s->wc_entries, &k, &v, MDB_NOOVERWRITE)) != 0)
         return rc;
     r.length++;
     r.entries_added++;
