@@ -65,10 +65,7 @@ int xread_serve(struct client *c, int nkeys, const struct resp_arg *keys, const 
     }
     if (ready == 0)
         return 0;
-    if (c->resp == 3)
-        reply_set_deferred_map(c, outer, ready);
-    else
-        reply_set_deferred_array(c, outer, ready);
+    reply_set_deferred_keyed(c, outer, ready);
     return 1;
 }
 

@@ -14,18 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A map header: RESP3 map, RESP2 flat array of name/value pairs. */
-static void reply_pairs(struct client *c, size_t n)
-{
-    if (c->resp == 3)
-        reply_map(c, n);
-    else
-        reply_array(c, n * 2);
-}
-
 static void reply_ev_pos(struct client *c, const struct store_ev_pos *pos)
 {
-    reply_pairs(c, 5);
+    reply_map(c, 5);
     reply_bulk_cstr(c, "stream");
     reply_bulk_cstr(c, pos->stream);
     reply_bulk_cstr(c, "offset");
@@ -165,13 +156,11 @@ void cmd_ev_node(struct client *c, int argc, const struct resp_arg *argv)
         reply_store_error(c, rc);
         return;
     }
-    char stream[STORE_STREAM_ID_MAX];
-    snprintf(stream, sizeof(stream), "%s-0", store_node_id(st));
-    reply_pairs(c, 4);
+    reply_map(c, 4);
     reply_bulk_cstr(c, "node");
     reply_bulk_cstr(c, store_node_id(st));
     reply_bulk_cstr(c, "stream");
-    reply_bulk_cstr(c, stream);
+    reply_bulk_cstr(c, store_own_stream(st));
     reply_bulk_cstr(c, "lamport");
     reply_int(c, (long long)lamport);
     reply_bulk_cstr(c, "events");
@@ -193,7 +182,7 @@ void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
     if (rc != 0) {
         reply_store_error(c, rc);
     } else {
-        reply_pairs(c, 2);
+        reply_map(c, 2);
         reply_bulk_cstr(c, "present");
         reply_bulk(c, json, len);
         /* toReplicate: per stream, the events peers announced that are not here */
@@ -204,15 +193,7 @@ void cmd_ev_offsets(struct client *c, int argc, const struct resp_arg *argv)
             char err[200];
             if (ann == NULL || offset_map_parse(ann, strlen(ann), &theirs, err, sizeof(err)) != 0)
                 continue;
-            for (size_t j = 0; j < theirs.n; j++) {
-                uint64_t here, missing, prev;
-                int have = offset_map_get(&m, theirs.e[j].stream, &here);
-                if (have && theirs.e[j].offset <= here)
-                    continue;
-                missing = have ? theirs.e[j].offset - here : theirs.e[j].offset + 1;
-                if (!offset_map_get(&want, theirs.e[j].stream, &prev) || missing > prev)
-                    offset_map_set(&want, theirs.e[j].stream, missing);
-            }
+            offset_map_missing(&m, &theirs, &want);
             offset_map_free(&theirs);
         }
         char *tr = NULL;
@@ -242,7 +223,7 @@ static void reply_bytes_or_null(struct client *c, struct store_bytes b)
 /* An event, as EV.QUERY / EV.READ / EV.SUBSCRIBE show it. */
 int srv_reply_event(struct client *c, const struct store_event *ev)
 {
-    reply_pairs(c, 10);
+    reply_map(c, 10);
     reply_bulk_cstr(c, "stream");
     reply_bulk_cstr(c, ev->stream);
     reply_bulk_cstr(c, "offset");

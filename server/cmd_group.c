@@ -255,10 +255,7 @@ int xreadgroup_serve(struct client *c, const struct xreadgroup_req *r)
         c->out.len = outer;
         return 0;
     }
-    if (c->resp == 3)
-        reply_set_deferred_map(c, outer, ready);
-    else
-        reply_set_deferred_array(c, outer, ready);
+    reply_set_deferred_keyed(c, outer, ready);
     return 1;
 }
 

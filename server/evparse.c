@@ -221,6 +221,22 @@ bad:
     return -1;
 }
 
+uint64_t offset_map_missing(const struct offset_map *ours, const struct offset_map *theirs, struct offset_map *want)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < theirs->n; i++) {
+        uint64_t here, prev, missing;
+        int have = offset_map_get(ours, theirs->e[i].stream, &here);
+        if (have && theirs->e[i].offset <= here)
+            continue;
+        missing = have ? theirs->e[i].offset - here : theirs->e[i].offset + 1;
+        total += missing;
+        if (want != NULL && (!offset_map_get(want, theirs->e[i].stream, &prev) || missing > prev))
+            offset_map_set(want, theirs->e[i].stream, missing);
+    }
+    return total;
+}
+
 int offset_map_json(const struct offset_map *m, char **out, size_t *outlen)
 {
     size_t cap = 3; /* {, }, NUL; per member: quotes, colon, comma, 20 digits, 6 bytes per escaped char */

@@ -36,6 +36,10 @@ int offset_map_put_signed(void *map, const char *stream, int64_t offset);
 /* Writes m as JSON into a malloc'd string (*out, *outlen; caller frees),
  * streams in m's order. Returns 0 or -1 (OOM). */
 int offset_map_json(const struct offset_map *m, char **out, size_t *outlen);
+/* The events theirs holds that ours does not (a map holds every event of
+ * each stream up to its offset): returns how many. When want is not NULL,
+ * each stream's entry there is raised to at least what is missing of it. */
+uint64_t offset_map_missing(const struct offset_map *ours, const struct offset_map *theirs, struct offset_map *want);
 void offset_map_free(struct offset_map *m);
 
 /* A tag expression (struct store_tag_expr, store.h): tags (bare words of letters, digits and _ - : . / @ #,

@@ -44,9 +44,8 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
     char err[200];
     if (offset_map_parse(json, len, &theirs, err, sizeof(err)) == 0 &&
         store_log_offsets(s->store, offset_map_put, &ours) == 0) {
-        uint64_t behind = 0, mine, next, lamport;
-        char own[STORE_STREAM_ID_MAX];
-        snprintf(own, sizeof(own), "%s-0", store_node_id(s->store));
+        uint64_t mine, next, lamport;
+        const char *own = store_own_stream(s->store);
         store_log_head(s->store, &next, &lamport);
         if (offset_map_get(&theirs, own, &mine) && mine >= next) {
             /* a peer holds more of this node's stream than this node: an old
@@ -57,14 +56,7 @@ static void hook_announced(void *ctx, struct repl_link *l, const char *json, siz
                         (unsigned long long)next, (unsigned long long)mine);
             store_set_recovering(s->store, mine);
         }
-        for (size_t i = 0; i < theirs.n; i++) {
-            int have = offset_map_get(&ours, theirs.e[i].stream, &mine);
-            if (!have)
-                behind += theirs.e[i].offset + 1;
-            else if (theirs.e[i].offset > mine)
-                behind += theirs.e[i].offset - mine;
-        }
-        repl_link_set_behind(l, behind);
+        repl_link_set_behind(l, offset_map_missing(&ours, &theirs, NULL));
     }
     if (s->hold_until_ms != 0) { /* maybe the last peer the startup hold waits for: check soon, */
         struct timeval now = { 0, 0 }; /* not here, inside the link's read */
@@ -189,10 +181,7 @@ void cmd_ev_peer_list(struct client *c, int argc, const struct resp_arg *argv)
     for (size_t i = 0; i < s->nlinks; i++) {
         struct repl_link_info in;
         repl_link_info(s->links[i], &in);
-        if (c->resp == 3)
-            reply_map(c, 6);
-        else
-            reply_array(c, 12);
+        reply_map(c, 6);
         reply_bulk_cstr(c, "address");
         reply_bulk_cstr(c, in.addr);
         reply_bulk_cstr(c, "node");

@@ -135,3 +135,11 @@ size_t reply_defer(struct client *c) { return resp_defer(out_of(c)); }
 void reply_set_deferred_array(struct client *c, size_t mark, size_t n) { resp_set_deferred_array(&c->out, mark, n); }
 void reply_set_deferred_map(struct client *c, size_t mark, size_t n) { resp_set_deferred_map(&c->out, mark, n); }
 void reply_set_deferred_set(struct client *c, size_t mark, size_t n) { resp_set_deferred_set(&c->out, mark, n); }
+
+void reply_set_deferred_keyed(struct client *c, size_t mark, size_t n)
+{
+    if (c->resp == 3)
+        reply_set_deferred_map(c, mark, n);
+    else
+        reply_set_deferred_array(c, mark, n);
+}

@@ -60,5 +60,8 @@ size_t reply_defer(struct client *c);
 void reply_set_deferred_array(struct client *c, size_t mark, size_t n);
 void reply_set_deferred_map(struct client *c, size_t mark, size_t n);
 void reply_set_deferred_set(struct client *c, size_t mark, size_t n);
+/* XREAD's per-key answer: a map of n keys in RESP3, an array of n
+ * [key, entries] pairs in RESP2. */
+void reply_set_deferred_keyed(struct client *c, size_t mark, size_t n);
 
 #endif

@@ -37,10 +37,7 @@ static void sub_link(struct client *c, struct ev_sub *sub);
 
 static void message_head(struct client *c, const char *kind)
 {
-    if (c->resp == 3)
-        reply_push(c, 2);
-    else
-        reply_array(c, 2);
+    reply_push(c, 2); /* RESP2: an array, as pub/sub's messages */
     reply_bulk_cstr(c, kind);
 }
 

@@ -78,7 +78,7 @@ int store_ev_add(struct store *s, const struct store_ev_add_req *req, struct sto
     pos->offset = next - 1;
     pos->lamport = lamport;
     pos->timestamp_us = req->x.now_us;
-    snprintf(pos->stream, sizeof(pos->stream), "%s-0", s->node_id);
+    snprintf(pos->stream, sizeof(pos->stream), "%s", s->own_name);
     return 0;
 }
 
@@ -99,22 +99,17 @@ int store_log_offsets(struct store *s, store_offset_fn fn, void *ctx)
             rc = STORE_ERR_CORRUPT;
             break;
         }
-        uint32_t stream = be32_get(k.mv_data);
-        unsigned char ek[12];
-        be32_put(ek, stream + 1);
-        memset(ek + 4, 0, 8);
-        MDB_val e = { 12, ek }, ev;
-        int r = mdb_cursor_get(events, &e, &ev, MDB_SET_RANGE);
-        r = r == 0 ? mdb_cursor_get(events, &e, &ev, MDB_PREV) : mdb_cursor_get(events, &e, &ev, MDB_LAST);
-        if (r != 0 && r != MDB_NOTFOUND) {
+        uint64_t last, lamport;
+        int r = store_stream_last(s, events, be32_get(k.mv_data), &last, &lamport);
+        if (r < 0 || r > 1) {
             rc = r;
             break;
         }
-        if (r == 0 && e.mv_size == 12 && be32_get(e.mv_data) == stream) {
+        if (r == 1) {
             char name[STORE_STREAM_ID_MAX];
             memcpy(name, v.mv_data, v.mv_size);
             name[v.mv_size] = '\0';
-            if (fn(ctx, name, be64_get((const unsigned char *)e.mv_data + 4)) != 0)
+            if (fn(ctx, name, last) != 0)
                 break;
         }
     }
@@ -129,16 +124,7 @@ out:
 
 int store_log_count(struct store *s, uint64_t *events)
 {
-    MDB_txn *txn;
-    int own;
-    int rc = store_read_txn(s, &txn, &own);
-    if (rc != 0)
-        return rc;
-    MDB_stat st;
-    if ((rc = mdb_stat(txn, s->events, &st)) == 0)
-        *events = st.ms_entries;
-    store_read_end(s, txn, own);
-    return rc;
+    return store_db_count(s, s->events, events);
 }
 
 /* The number and next offset of another node's stream, from the turn's
@@ -170,9 +156,7 @@ int store_ev_import(struct store *s, const struct store_import *ev)
     MDB_txn *txn = store_txn(s);
     if (txn == NULL)
         return EINVAL;
-    /* "<node id>-0", compared without formatting it (once per imported event) */
-    int is_own = strncmp(ev->stream, s->node_id, STORE_NODE_ID_LEN) == 0 &&
-                 strcmp(ev->stream + STORE_NODE_ID_LEN, "-0") == 0;
+    int is_own = strcmp(ev->stream, s->own_name) == 0;
     if (is_own && ev->offset >= s->next_offset && !store_recovering(s))
         return STORE_ERR_OWN_STREAM; /* this node's own events come from here only */
     struct store_stream_slot *slot = NULL, own_slot = { .num = s->own_stream, .next = s->next_offset };

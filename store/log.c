@@ -47,30 +47,7 @@ int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t
     return -1;
 }
 
-static void own_stream_name(const struct store *s, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s-0", s->node_id);
-}
-
-/* Creates the node's own stream record (stream# = number of streams so
- * far). Needs a write transaction. */
-static int create_own_stream(struct store *s, MDB_txn *txn, MDB_val *name)
-{
-    MDB_stat st;
-    int rc = mdb_stat(txn, s->stream_nums, &st);
-    if (rc != 0)
-        return rc;
-    unsigned char num[4];
-    be32_put(num, (uint32_t)st.ms_entries);
-    MDB_val k = { 4, num };
-    if ((rc = mdb_put(txn, s->stream_nums, &k, name, MDB_NOOVERWRITE)) != 0)
-        return rc;
-    return mdb_put(txn, s->streams, name, &k, MDB_NOOVERWRITE);
-}
-
-/* The last event of a stream: 1 with its offset and lamport, 0 if the
- * stream has none, or a negative / LMDB error code. */
-static int stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_t *offset, uint64_t *lamport)
+int store_stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_t *offset, uint64_t *lamport)
 {
     unsigned char key[12];
     be32_put(key, stream + 1);
@@ -96,11 +73,27 @@ int store_stream_next(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t *
     if (rc != 0)
         return rc;
     uint64_t off = 0, lamport = 0;
-    rc = stream_last(s, cur, stream, &off, &lamport);
+    rc = store_stream_last(s, cur, stream, &off, &lamport);
     mdb_cursor_close(cur);
     if (rc < 0 || rc > 1)
         return rc;
     *next = rc == 1 ? off + 1 : 0;
+    return 0;
+}
+
+/* The name of stream# n into buf (STORE_STREAM_ID_MAX bytes). */
+int store_stream_name(struct store *s, MDB_txn *txn, uint32_t n, char *buf)
+{
+    unsigned char nb[4];
+    be32_put(nb, n);
+    MDB_val k = { 4, nb }, v;
+    int rc = mdb_get(txn, s->stream_nums, &k, &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
+    if (v.mv_size >= STORE_STREAM_ID_MAX)
+        return STORE_ERR_CORRUPT;
+    memcpy(buf, v.mv_data, v.mv_size);
+    buf[v.mv_size] = '\0';
     return 0;
 }
 
@@ -134,19 +127,10 @@ int store_stream_num(struct store *s, MDB_txn *txn, const char *name, int create
  * stream's last event (within a stream, lamports grow with offsets). */
 int store_log_load(struct store *s, MDB_txn *txn)
 {
-    char name[STORE_NODE_ID_LEN + 8];
-    own_stream_name(s, name, sizeof(name));
-    MDB_val k = { strlen(name), name }, v;
-    int rc = mdb_get(txn, s->streams, &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        if ((rc = create_own_stream(s, txn, &k)) != 0 || (rc = mdb_get(txn, s->streams, &k, &v)) != 0)
-            return rc;
-    } else if (rc != 0) {
+    snprintf(s->own_name, sizeof(s->own_name), "%s-0", s->node_id);
+    int rc = store_stream_num(s, txn, s->own_name, 1, &s->own_stream); /* registered at the first open */
+    if (rc != 0)
         return rc;
-    }
-    if (v.mv_size != 4)
-        return STORE_ERR_CORRUPT;
-    s->own_stream = be32_get(v.mv_data);
     s->next_offset = 0;
     s->lamport = 0;
     MDB_stat st;
@@ -155,7 +139,7 @@ int store_log_load(struct store *s, MDB_txn *txn)
         return rc;
     for (uint32_t i = 0; i < st.ms_entries && rc >= 0; i++) {
         uint64_t off = 0, lamport = 0;
-        rc = stream_last(s, cur, i, &off, &lamport);
+        rc = store_stream_last(s, cur, i, &off, &lamport);
         if (rc == 1 && lamport > s->lamport)
             s->lamport = lamport;
         if (rc == 1 && i == s->own_stream)

@@ -272,7 +272,12 @@ const char *store_node_id(const struct store *s)
     return s->node_id;
 }
 
-int store_key_count(struct store *s, uint64_t *out)
+const char *store_own_stream(const struct store *s)
+{
+    return s->own_name;
+}
+
+int store_db_count(struct store *s, MDB_dbi dbi, uint64_t *out)
 {
     MDB_txn *txn;
     int own;
@@ -280,11 +285,16 @@ int store_key_count(struct store *s, uint64_t *out)
     if (rc != 0)
         return rc;
     MDB_stat st;
-    rc = mdb_stat(txn, s->keys, &st);
+    rc = mdb_stat(txn, dbi, &st);
     store_read_end(s, txn, own);
     if (rc == 0)
         *out = st.ms_entries;
     return rc;
+}
+
+int store_key_count(struct store *s, uint64_t *out)
+{
+    return store_db_count(s, s->keys, out);
 }
 
 int store_usage(struct store *s, uint64_t *used_bytes, uint64_t *map_bytes)

@@ -111,6 +111,8 @@ void store_close(struct store *s);
 /* The node id: STORE_NODE_ID_LEN printable, URL-safe characters; valid for
  * the life of the store. */
 const char *store_node_id(const struct store *s);
+/* The node's source stream id, "<node id>-0"; valid for the life of the store. */
+const char *store_own_stream(const struct store *s);
 
 /* Number of keys in the keyspace. Returns 0 and *out, or an error code. */
 int store_key_count(struct store *s, uint64_t *out);

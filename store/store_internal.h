@@ -40,6 +40,7 @@ struct store {
     uint64_t next_offset, lamport;
     uint64_t recover_next; /* peers hold this node's stream up to before here; 0 none (store_set_recovering) */
     char node_id[STORE_NODE_ID_LEN + 1];
+    char own_name[STORE_STREAM_ID_MAX]; /* "<node id>-0": the source stream's id (store_log_load) */
     unsigned char key_secret[16]; /* SipHash key for long key names */
     /* other nodes' streams an import touched in the open turn: number and
      * next offset, so a batch of imports looks each up once (evlog.c) */
@@ -63,10 +64,8 @@ uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len
  * open a read-only one). */
 MDB_txn *store_txn(struct store *s);
 
-/* The turn's cursor on dbi kept in *slot (opened on first use); NULL when
- * it cannot be opened (then use mdb_put). */
-MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot);
-/* mdb_put through the turn's cursor in *slot when there is one. */
+/* mdb_put through the turn's cursor on dbi kept in *slot (opened on first
+ * use; a plain mdb_put when it cannot be). */
 int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB_val *v, unsigned flags);
 
 /* Runs a read: uses the open write transaction, or the store's read-only
@@ -74,6 +73,8 @@ int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB
  * done (nothing read stays valid after that). */
 int store_read_txn(struct store *s, MDB_txn **txn, int *own);
 void store_read_end(struct store *s, MDB_txn *txn, int own);
+/* The number of rows of a sub-database, read as store_read_txn reads. */
+int store_db_count(struct store *s, MDB_dbi dbi, uint64_t *out);
 
 /* Maps an LMDB result to a store code; an error that may have left partial
  * writes marks the open turn failed (txn.c). */
@@ -151,6 +152,9 @@ struct store_event_in {
 };
 int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in *ev,
                      uint32_t *stream, uint64_t *offset);
+/* The last event of stream# through cur (on `events`): 1 with its offset
+ * and lamport, 0 if the stream has none, or a negative / LMDB error code. */
+int store_stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_t *offset, uint64_t *lamport);
 /* The next offset of stream# (0 when it has no event). */
 int store_stream_next(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t *next);
 /* The number of a source stream by id: 0 and *num, MDB_NOTFOUND (unless

@@ -46,13 +46,6 @@ static int keyrec_decode(const MDB_val *v, struct keyrec *r)
     return 0;
 }
 
-/* The LMDB key of a Redis key (see STORE_KEY_INLINE). buf holds
- * STORE_KEY_LMDB_MAX bytes. */
-static MDB_val key_val(const struct store *s, struct store_bytes key, unsigned char *buf)
-{
-    return store_name_key(s, key, buf);
-}
-
 MDB_val store_name_key(const struct store *s, struct store_bytes key, unsigned char *buf)
 {
     if (key.len <= STORE_KEY_INLINE) {
@@ -74,7 +67,7 @@ MDB_val store_name_key(const struct store *s, struct store_bytes key, unsigned c
 static int key_get(struct store *s, MDB_txn *txn, struct store_bytes key, struct keyrec *r)
 {
     unsigned char buf[STORE_KEY_LMDB_MAX];
-    MDB_val k = key_val(s, key, buf), v;
+    MDB_val k = store_name_key(s, key, buf), v;
     int rc = mdb_get(txn, s->keys, &k, &v);
     if (rc != 0)
         return rc;
@@ -99,7 +92,7 @@ int store_keynum(struct store *s, MDB_txn *txn, struct store_bytes key, uint64_t
 static int key_put(struct store *s, MDB_txn *txn, struct store_bytes key, const struct keyrec *r)
 {
     unsigned char buf[STORE_KEY_LMDB_MAX];
-    MDB_val k = key_val(s, key, buf);
+    MDB_val k = store_name_key(s, key, buf);
     size_t extra = key.len > STORE_KEY_INLINE ? key.len : 0;
     MDB_val v = { KEYREC_SIZE + extra, NULL };
     /* Long names are kept after the record, to be checked on every read. */
@@ -142,7 +135,7 @@ static int scan_index_put(struct store *s, MDB_txn *txn, struct store_bytes key,
 {
     unsigned char buf[STORE_KEY_LMDB_MAX], kb[8];
     be64_put(kb, keynum);
-    MDB_val k = { 8, kb }, v = key_val(s, key, buf);
+    MDB_val k = { 8, kb }, v = store_name_key(s, key, buf);
     return mdb_put(txn, s->scan, &k, &v, 0);
 }
 
@@ -271,6 +264,21 @@ int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_i
 /* Deletes the first n entries of the key. */
 /* Deletes the key's n oldest live entries (keep_empty: their node stays
  * even when it has no live entry left, as Redis's trim inside a node). */
+/* Accounts an entry row just removed from `entries`: its stream node, the
+ * key's length, and for a deletion (XDEL, a tombstone; not a trim) the
+ * key's max deleted ID. r is updated, not written. */
+static int entry_removed(struct store *s, MDB_txn *txn, struct keyrec *r, struct store_id id, uint64_t node,
+                         int keep_empty, int deletion)
+{
+    int rc = store_node_entry_deleted(s, txn, r->keynum, node, keep_empty);
+    if (rc != 0)
+        return rc;
+    r->length--;
+    if (deletion && store_id_cmp(id, r->max_deleted) > 0)
+        r->max_deleted = id;
+    return 0;
+}
+
 static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n, int keep_empty)
 {
     MDB_cursor *cur;
@@ -283,9 +291,9 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
         if (rc == 0 && (!entry_in_key(&k, r->keynum) || v.mv_size != STORE_ENTRY_VAL))
             rc = MDB_NOTFOUND;
         uint64_t node = rc == 0 ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
-        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0 &&
-            (rc = store_node_entry_deleted(s, txn, r->keynum, node, keep_empty)) == 0)
-            r->length--;
+        struct store_id id = rc == 0 ? entry_id_of(&k) : (struct store_id){ 0, 0 };
+        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0)
+            rc = entry_removed(s, txn, r, id, node, keep_empty, 0);
     }
     if (rc == 0 || rc == MDB_NOTFOUND)
         mdb_cursor_close(cur);
@@ -408,12 +416,8 @@ static int entry_remove(struct store *s, MDB_txn *txn, struct keyrec *r, struct 
     uint64_t node = be64_get(p + 12);
     if (stream != UINT32_MAX && (*at_stream != stream || *at_offset != offset))
         return 0; /* the ID now names another event (the key was made again) */
-    if ((rc = mdb_del(txn, s->entries, &k, NULL)) != 0 ||
-        (rc = store_node_entry_deleted(s, txn, r->keynum, node, 0)) != 0)
+    if ((rc = mdb_del(txn, s->entries, &k, NULL)) != 0 || (rc = entry_removed(s, txn, r, id, node, 0, 1)) != 0)
         return rc;
-    r->length--;
-    if (store_id_cmp(id, r->max_deleted) > 0)
-        r->max_deleted = id;
     return 1;
 }
 
@@ -554,7 +558,7 @@ static int key_drop(struct store *s, MDB_txn *txn, struct store_bytes key, struc
     if (rc != 0)
         return rc;
     unsigned char buf[STORE_KEY_LMDB_MAX], kb[8];
-    MDB_val k = key_val(s, key, buf);
+    MDB_val k = store_name_key(s, key, buf);
     be64_put(kb, r->keynum);
     MDB_val ik = { 8, kb };
     if ((rc = mdb_del(txn, s->keys, &k, NULL)) == 0)
@@ -603,11 +607,8 @@ int store_key_remove_upto(struct store *s, MDB_txn *txn, struct store_bytes key,
         }
         struct store_id id = entry_id_of(&k);
         uint64_t node = be64_get(p + 12);
-        if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = store_node_entry_deleted(s, txn, r.keynum, node, 0)) != 0)
+        if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = entry_removed(s, txn, &r, id, node, 0, 1)) != 0)
             break;
-        r.length--;
-        if (store_id_cmp(id, r.max_deleted) > 0)
-            r.max_deleted = id;
         removed = 1;
         entry_key(kb, r.keynum, id); /* on from the deleted row */
         k = (MDB_val){ STORE_ENTRY_KEY, kb };

@@ -50,83 +50,54 @@ static uint64_t now_us(void)
 }
 
 /* A tombstone's payload under construction: n (stream id, offset) pairs,
- * the texts in one buffer. */
+ * as text; fields points at them once they are complete. */
+struct tomb_pair {
+    char stream[STORE_STREAM_ID_MAX];
+    char offset[OFFSET_TEXT];
+};
 struct tomb_payload {
+    struct tomb_pair *pairs;
     struct store_bytes *fields;
-    char *text;
-    size_t n, cap, used, text_cap;
+    size_t n, cap;
 };
 
 static void payload_free(struct tomb_payload *p)
 {
+    free(p->pairs);
     free(p->fields);
-    free(p->text);
 }
 
 static int payload_add(struct tomb_payload *p, const char *stream, uint64_t offset)
 {
-    size_t slen = strlen(stream);
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        struct store_bytes *f = realloc(p->fields, 2 * cap * sizeof(*f));
-        if (f == NULL)
+        struct tomb_pair *grown = realloc(p->pairs, cap * sizeof(*grown));
+        if (grown == NULL)
             return STORE_ERR_NOMEM;
-        p->fields = f;
+        p->pairs = grown;
         p->cap = cap;
     }
-    if (p->text_cap - p->used < slen + OFFSET_TEXT) {
-        size_t cap = p->text_cap ? p->text_cap * 2 : 512;
-        while (cap - p->used < slen + OFFSET_TEXT)
-            cap *= 2;
-        char *t = realloc(p->text, cap);
-        if (t == NULL)
-            return STORE_ERR_NOMEM;
-        p->text = t;
-        p->text_cap = cap;
-    }
-    /* pointers are fixed up once the text stops moving (payload_fields) */
-    size_t at = p->used;
-    memcpy(p->text + at, stream, slen);
-    int olen = snprintf(p->text + at + slen, OFFSET_TEXT, "%llu", (unsigned long long)offset);
-    p->fields[2 * p->n] = (struct store_bytes){ (const char *)(uintptr_t)at, slen };
-    p->fields[2 * p->n + 1] = (struct store_bytes){ (const char *)(uintptr_t)(at + slen), (size_t)olen };
-    p->used += slen + (size_t)olen;
-    p->n++;
+    struct tomb_pair *t = &p->pairs[p->n++];
+    snprintf(t->stream, sizeof(t->stream), "%s", stream);
+    snprintf(t->offset, sizeof(t->offset), "%llu", (unsigned long long)offset);
     return 0;
-}
-
-static void payload_fields(struct tomb_payload *p)
-{
-    for (size_t i = 0; i < 2 * p->n; i++)
-        p->fields[i].ptr = p->text + (uintptr_t)p->fields[i].ptr;
 }
 
 /* Appends this node's tombstone for key. */
 static int tomb_append(struct store *s, MDB_txn *txn, struct store_bytes key, const char *type,
                        struct tomb_payload *p)
 {
-    payload_fields(p);
+    if ((p->fields = malloc(2 * p->n * sizeof(*p->fields))) == NULL)
+        return STORE_ERR_NOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        p->fields[2 * i] = (struct store_bytes){ p->pairs[i].stream, strlen(p->pairs[i].stream) };
+        p->fields[2 * i + 1] = (struct store_bytes){ p->pairs[i].offset, strlen(p->pairs[i].offset) };
+    }
     struct store_event_in ev = { .key = key, .fields = p->fields, .nfields = 2 * p->n, .timestamp_us = now_us(),
                                  .type = { type, strlen(type) } };
     uint32_t stream;
     uint64_t offset;
     return store_log_append(s, txn, &ev, &stream, &offset);
-}
-
-/* The name of stream# n into buf (STORE_STREAM_ID_MAX bytes). */
-int store_stream_name(struct store *s, MDB_txn *txn, uint32_t n, char *buf)
-{
-    unsigned char nb[4];
-    be32_put(nb, n);
-    MDB_val k = { 4, nb }, v;
-    int rc = mdb_get(txn, s->stream_nums, &k, &v);
-    if (rc != 0)
-        return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
-    if (v.mv_size >= STORE_STREAM_ID_MAX)
-        return STORE_ERR_CORRUPT;
-    memcpy(buf, v.mv_data, v.mv_size);
-    buf[v.mv_size] = '\0';
-    return 0;
 }
 
 int store_tomb_xdel(struct store *s, MDB_txn *txn, struct store_bytes key, const uint32_t *streams,
@@ -281,6 +252,14 @@ static int del_bounds(struct store *s, MDB_txn *txn, const struct store_bytes *f
     return 0;
 }
 
+/* The `gone` key of key's $del floor. buf: 1 + STORE_KEY_LMDB_MAX bytes. */
+static MDB_val gone_floor_key(const struct store *s, unsigned char *buf, struct store_bytes key)
+{
+    MDB_val name = store_name_key(s, key, buf + 1);
+    buf[0] = 'd';
+    return (MDB_val){ 1 + name.mv_size, buf };
+}
+
 /* Remembers a $del whose map reaches beyond what is here. */
 static int del_floor_put(struct store *s, MDB_txn *txn, struct store_bytes key, const struct store_bytes *fields,
                          size_t nfields)
@@ -289,10 +268,7 @@ static int del_floor_put(struct store *s, MDB_txn *txn, struct store_bytes key, 
     for (size_t i = 0; i < nfields; i += 2)
         len += 1 + fields[i].len + 8;
     unsigned char kbuf[1 + STORE_KEY_LMDB_MAX];
-    MDB_val name = store_name_key(s, key, kbuf + 1);
-    kbuf[0] = 'd';
-    memmove(kbuf + 1, name.mv_data, name.mv_size);
-    MDB_val k = { 1 + name.mv_size, kbuf }, v = { len, NULL };
+    MDB_val k = gone_floor_key(s, kbuf, key), v = { len, NULL };
     s->gone_maybe = 1;
     int rc = mdb_put(txn, s->gone, &k, &v, MDB_RESERVE);
     if (rc != 0)
@@ -347,10 +323,7 @@ static int del_floor_covers(struct store *s, MDB_txn *txn, struct store_bytes ke
                             uint64_t offset)
 {
     unsigned char kbuf[1 + STORE_KEY_LMDB_MAX];
-    MDB_val name = store_name_key(s, key, kbuf + 1), v;
-    kbuf[0] = 'd';
-    memmove(kbuf + 1, name.mv_data, name.mv_size);
-    MDB_val k = { 1 + name.mv_size, kbuf };
+    MDB_val k = gone_floor_key(s, kbuf, key), v;
     int rc = mdb_get(txn, s->gone, &k, &v);
     if (rc != 0)
         return rc == MDB_NOTFOUND ? 0 : rc;

@@ -19,7 +19,7 @@ MDB_txn *store_txn(struct store *s)
     return s->turn;
 }
 
-MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
+static MDB_cursor *turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
 {
     if (*slot == NULL && mdb_cursor_open(txn, dbi, slot) != 0)
         *slot = NULL;
@@ -28,7 +28,7 @@ MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
 
 int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB_val *v, unsigned flags)
 {
-    MDB_cursor *cur = store_turn_cursor(txn, dbi, slot);
+    MDB_cursor *cur = turn_cursor(txn, dbi, slot);
     return cur != NULL ? mdb_cursor_put(cur, k, v, flags) : mdb_put(txn, dbi, k, v, flags);
 }
 

@@ -18,13 +18,11 @@ not passing because nothing is ever imported.
 Run: SWARMLOG_SERVER=build/server/swarmlog-server /usr/bin/python3 tests/replication/bad_peers.py
 """
 import os
-import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-import replication as R  # noqa: E402  (Node, fail, d)
+import replication as R  # noqa: E402  (Node, LoopbackServer, fail, d, cleanup)
 
 FAKE_ID = "FakePeer0123456789abcd"  # 22 characters, like a node id
 FAKE_STREAM = FAKE_ID + "-0"
@@ -45,30 +43,14 @@ def event(stream, offset, lamport, key, fields, type_=None):
                   array([bulk(f) for f in fields])])
 
 
-class FakePeer:
+class FakePeer(R.LoopbackServer):
     """Answers every connection: +OK to AUTH, a node id to EV.NODE, and to
     EV.SYNC an offsets frame followed by `frames` (bytes)."""
 
     def __init__(self):
         self.frames = b""
         self.syncs = 0
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def addr(self):
-        return "127.0.0.1:%d" % self.port
-
-    def accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def serve(self, conn):
         buf = b""
@@ -167,11 +149,7 @@ def main():
         node.stop()
         print("bad peers: 6 kinds of bad frames refused, logged, nothing stored; a good frame stored")
     finally:
-        for n in R.NODES:
-            if n.proc is not None:
-                n.proc.kill()
-                n.proc.wait()
-            R.shutil.rmtree(n.dir, ignore_errors=True)
+        R.cleanup()
 
 
 if __name__ == "__main__":

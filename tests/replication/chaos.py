@@ -108,11 +108,7 @@ def main():
             n.stop()
         print("chaos: converged, %d events from %d nodes, every stream gapless, nothing twice" % (total, a.nodes))
     finally:
-        for n in R.NODES:
-            if n.proc is not None:
-                n.proc.kill()
-                n.proc.wait()
-            R.shutil.rmtree(n.dir, ignore_errors=True)
+        R.cleanup()
 
 
 if __name__ == "__main__":

@@ -48,6 +48,15 @@ def fail(msg):
     sys.exit(1)
 
 
+def cleanup():
+    """Kills every node still running and removes the nodes' directories."""
+    for n in NODES:
+        if n.proc is not None:
+            n.proc.kill()
+            n.proc.wait()
+        shutil.rmtree(n.dir, ignore_errors=True)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -149,17 +158,20 @@ def converge(nodes, timeout=30):
     return hs[0]
 
 
-class DelayProxy:
-    """A loopback TCP proxy to a node that holds each new connection for
-    `delay` seconds before passing bytes both ways (a slow peer)."""
+class LoopbackServer:
+    """Listens on a free 127.0.0.1 port (self.port) and runs self.serve(conn)
+    in a thread for each connection."""
 
-    def __init__(self, target_port, delay):
-        self.target, self.delay = target_port, delay
+    def __init__(self):
         self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self.accept, daemon=True).start()
+
+    def addr(self):
+        return "127.0.0.1:%d" % self.port
 
     def accept(self):
         while True:
@@ -168,6 +180,15 @@ class DelayProxy:
             except OSError:
                 return
             threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+
+class DelayProxy(LoopbackServer):
+    """A loopback TCP proxy to a node that holds each new connection for
+    `delay` seconds before passing bytes both ways (a slow peer)."""
+
+    def __init__(self, target_port, delay):
+        self.target, self.delay = target_port, delay
+        super().__init__()
 
     def serve(self, conn):
         time.sleep(self.delay)
@@ -421,11 +442,7 @@ def main():
             n.stop()
         print("replication: 11 passed, 0 failed")
     finally:
-        for n in NODES:
-            if n.proc is not None:
-                n.proc.kill()
-                n.proc.wait()
-            shutil.rmtree(n.dir, ignore_errors=True)
+        cleanup()
 
 
 if __name__ == "__main__":

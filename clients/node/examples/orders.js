@@ -78,5 +78,17 @@ async function publishRetrying(redis, key, fields, opts, attempts = 20) {
   }
 }
 
-module.exports = { TAG, TYPES, TRANSITIONS, TERMINAL, orderKey, orderId, newOrder, apply, fold, cli, connect, sleep,
+// A small seeded generator (mulberry32), so runs can be repeated.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+module.exports = { rng, TAG, TYPES, TRANSITIONS, TERMINAL, orderKey, orderId, newOrder, apply, fold, cli, connect, sleep,
   publishRetrying };

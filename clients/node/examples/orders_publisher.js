@@ -11,18 +11,6 @@
 const swarmlog = require('../swarmlog');
 const orders = require('./orders');
 
-// A small seeded generator (mulberry32), so runs can be repeated.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main() {
   const args = orders.cli({
     orders: { type: 'string', default: '100' },
@@ -32,7 +20,7 @@ async function main() {
     'cancel-late': { type: 'string', default: '0.1' },
     seed: { type: 'string', default: String(Date.now() % 1e9) },
   });
-  const rand = rng(Number(args.seed));
+  const rand = orders.rng(Number(args.seed));
   const n = Number(args.orders);
   const rate = Number(args.rate);
   const redis = orders.connect(args);

@@ -90,17 +90,6 @@ function loadState(file) {
 const committed = (file) => swarmlog.OffsetMap.coerce(loadState(file).offsets);
 const total = (m) => [...m.map.values()].reduce((a, v) => a + v + 1, 0);
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function main() {
   const { values: args } = parseArgs({
     options: {
@@ -111,7 +100,7 @@ async function main() {
     },
   });
   console.log(`orders.test: seed ${args.seed}`);
-  const rand = rng(Number(args.seed));
+  const rand = orders.rng(Number(args.seed));
   const uniform = (lo, hi) => lo + rand() * (hi - lo);
   const nOrders = Number(args.orders);
   const minKills = Number(args['min-kills']);
