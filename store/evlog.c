@@ -16,13 +16,13 @@ static int event_pos(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t of
     int rc = store_event_get(s, txn, stream, offset, &rec);
     if (rc != 0)
         return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
-    const unsigned char *p = rec.mv_data;
-    if (rec.mv_size < 2 + 32)
+    struct store_rec_head h;
+    if (store_record_head(&rec, &h) != 0)
         return STORE_ERR_CORRUPT;
     pos->offset = offset;
-    pos->lamport = be64_get(p + 2);
-    pos->timestamp_us = be64_get(p + 10);
-    pos->id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
+    pos->lamport = h.lamport;
+    pos->timestamp_us = h.timestamp_us;
+    pos->id = h.id;
     return store_stream_name(s, txn, stream, pos->stream);
 }
 

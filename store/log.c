@@ -2,14 +2,16 @@
  * Lamport clock, and the event record format (docs/storage.md).
  *
  * Record (value of `events`, key = be32 stream# | be64 offset):
- *   u8 version (1) | u8 flags (reserved, 0)
- *   be64 lamport | be64 timestamp (µs)
- *   be64 entry ms | be64 entry seq          (the entry ID in the key view)
+ *   u8 version (2)
+ *   varint lamport | varint timestamp (µs)
+ *   varint entry ms | varint entry seq      (the entry ID in the key view)
  *   varint keylen | key
  *   varint ntags  | (varint len | tag)*     (tags besides the key)
  *   varint typelen+1 (0 = none) | type
  *   varint idlen+1   (0 = none) | event id
  *   varint nfields   | (varint len | bytes)* (field, value, ...)
+ * Version 1 (schema <= 6; still read) had u8 flags (0) and the four
+ * numbers as be64 after the version byte; the rest is the same.
  */
 #include "store.h"
 #include "store_internal.h"
@@ -18,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECORD_VERSION 1
-#define RECORD_FIXED (2 + 8 * 4)
+#define RECORD_VERSION 2
+#define RECORD_V1 1
+#define RECORD_V1_FIXED (2 + 8 * 4)
 
 
 static size_t varint_put(unsigned char *p, uint64_t v)
@@ -47,6 +50,30 @@ int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t
     return -1;
 }
 
+int store_record_head(const MDB_val *rec, struct store_rec_head *h)
+{
+    const unsigned char *p = rec->mv_data, *end = p + rec->mv_size;
+    if (rec->mv_size < 1)
+        return STORE_ERR_CORRUPT;
+    if (p[0] == RECORD_V1) {
+        if (rec->mv_size < RECORD_V1_FIXED)
+            return STORE_ERR_CORRUPT;
+        h->lamport = be64_get(p + 2);
+        h->timestamp_us = be64_get(p + 10);
+        h->id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
+        h->rest = p + RECORD_V1_FIXED;
+    } else {
+        p++;
+        if (rec->mv_size < 5 || ((const unsigned char *)rec->mv_data)[0] != RECORD_VERSION ||
+            store_varint_get(&p, end, &h->lamport) != 0 || store_varint_get(&p, end, &h->timestamp_us) != 0 ||
+            store_varint_get(&p, end, &h->id.ms) != 0 || store_varint_get(&p, end, &h->id.seq) != 0)
+            return STORE_ERR_CORRUPT;
+        h->rest = p;
+    }
+    h->end = end;
+    return 0;
+}
+
 int store_stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_t *offset, uint64_t *lamport)
 {
     unsigned char key[12];
@@ -59,10 +86,11 @@ int store_stream_last(struct store *s, MDB_cursor *cur, uint32_t stream, uint64_
         return 0;
     if (rc != 0)
         return rc;
-    if (v.mv_size < RECORD_FIXED)
+    struct store_rec_head h;
+    if (store_record_head(&v, &h) != 0)
         return STORE_ERR_CORRUPT;
     *offset = be64_get((const unsigned char *)k.mv_data + 4);
-    *lamport = be64_get((const unsigned char *)v.mv_data + 2);
+    *lamport = h.lamport;
     return 1;
 }
 
@@ -218,9 +246,10 @@ static int tag_dup(const struct store_event_in *ev, size_t i)
     return 0;
 }
 
-static size_t record_size(const struct store_event_in *ev)
+/* The size of the record's part after its head (key onwards). */
+static size_t rest_size(const struct store_event_in *ev)
 {
-    size_t n = RECORD_FIXED + bytes_size(ev->key) + opt_size(ev->type) + opt_size(ev->eventid), ntags = 0;
+    size_t n = bytes_size(ev->key) + opt_size(ev->type) + opt_size(ev->eventid), ntags = 0;
     for (size_t i = 0; i < ev->ntags; i++)
         if (!tag_dup(ev, i)) {
             n += bytes_size(ev->tags[i]);
@@ -248,17 +277,20 @@ static size_t put_opt(unsigned char *p, struct store_bytes b)
     return n + b.len;
 }
 
-static size_t record_encode(unsigned char *p, const struct store_event_in *ev, uint64_t lamport)
+static size_t head_size(const struct store_event_in *ev, uint64_t lamport)
 {
-    size_t n = 0;
-    p[n++] = RECORD_VERSION;
-    p[n++] = 0;
-    be64_put(p + n, lamport);
-    be64_put(p + n + 8, ev->timestamp_us);
-    be64_put(p + n + 16, ev->entry_id.ms);
-    be64_put(p + n + 24, ev->entry_id.seq);
-    n += 32;
-    n += put_bytes(p + n, ev->key);
+    return 1 + varint_len(lamport) + varint_len(ev->timestamp_us) + varint_len(ev->entry_id.ms) +
+           varint_len(ev->entry_id.seq);
+}
+
+static size_t record_size(const struct store_event_in *ev, uint64_t lamport)
+{
+    return head_size(ev, lamport) + rest_size(ev);
+}
+
+static size_t rest_encode(unsigned char *p, const struct store_event_in *ev)
+{
+    size_t n = put_bytes(p, ev->key);
     size_t ntags = 0;
     for (size_t i = 0; i < ev->ntags; i++)
         ntags += !tag_dup(ev, i);
@@ -274,28 +306,54 @@ static size_t record_encode(unsigned char *p, const struct store_event_in *ev, u
     return n;
 }
 
-/* An index row: name form | be32 stream# | be64 offset -> empty. */
-static int index_put(struct store *s, MDB_txn *txn, MDB_dbi dbi, struct store_bytes name, uint32_t stream,
-                     uint64_t offset)
+static size_t record_encode(unsigned char *p, const struct store_event_in *ev, uint64_t lamport)
 {
-    unsigned char buf[STORE_KEY_LMDB_MAX + 12];
-    MDB_val k = store_name_key(s, name, buf), empty = { 0, NULL };
-    be32_put(buf + k.mv_size, stream);
-    be64_put(buf + k.mv_size + 4, offset);
-    k.mv_size += 12;
-    return mdb_put(txn, dbi, &k, &empty, 0);
+    size_t n = 0;
+    p[n++] = RECORD_VERSION;
+    n += varint_put(p + n, lamport);
+    n += varint_put(p + n, ev->timestamp_us);
+    n += varint_put(p + n, ev->entry_id.ms);
+    n += varint_put(p + n, ev->entry_id.seq);
+    return n + rest_encode(p + n, ev);
+}
+
+/* An index item (tags, types: MDB_DUPSORT | MDB_DUPFIXED): name form ->
+ * be32 stream# | be64 offset, sorted; one already there is no error.
+ * An item that goes last under its name is appended (MDB_APPENDDUP): LMDB
+ * then fills the page instead of splitting it in half, which halves the
+ * index on disk. */
+static int index_put(struct store *s, MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, struct store_bytes name,
+                     uint32_t stream, uint64_t offset)
+{
+    unsigned char buf[STORE_KEY_LMDB_MAX], pos[12];
+    MDB_val k = store_name_key(s, name, buf), v = { 12, pos }, lk = k, lv;
+    be32_put(pos, stream);
+    be64_put(pos + 4, offset);
+    MDB_cursor *cur = slot != NULL ? store_turn_cursor(txn, dbi, slot) : NULL; /* NULL: not in a turn */
+    if (cur == NULL) {
+        int rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
+        return rc == MDB_KEYEXIST ? 0 : rc;
+    }
+    int rc = mdb_cursor_get(cur, &lk, &lv, MDB_SET_KEY);
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST_DUP);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    int last = rc == MDB_NOTFOUND || (lv.mv_size == 12 && memcmp(lv.mv_data, pos, 12) < 0);
+    rc = mdb_cursor_put(cur, &k, &v, last ? MDB_APPENDDUP : MDB_NODUPDATA);
+    return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
 /* The event's rows in the tag, type and event-id indexes. */
 static int index_event(struct store *s, MDB_txn *txn, const struct store_event_in *ev, uint32_t stream,
                        uint64_t offset)
 {
-    int rc = index_put(s, txn, s->tags, ev->key, stream, offset);
+    int rc = index_put(s, txn, s->tags, &s->wc_tags, ev->key, stream, offset);
     for (size_t i = 0; rc == 0 && i < ev->ntags; i++)
         if (!tag_dup(ev, i))
-            rc = index_put(s, txn, s->tags, ev->tags[i], stream, offset);
+            rc = index_put(s, txn, s->tags, &s->wc_tags, ev->tags[i], stream, offset);
     if (rc == 0 && ev->type.ptr != NULL)
-        rc = index_put(s, txn, s->types, ev->type, stream, offset);
+        rc = index_put(s, txn, s->types, &s->wc_types, ev->type, stream, offset);
     if (rc == 0 && ev->eventid.ptr != NULL) {
         unsigned char buf[STORE_KEY_LMDB_MAX], pos[12];
         MDB_val k = store_name_key(s, ev->eventid, buf), v = { 12, pos };
@@ -317,15 +375,13 @@ int store_log_index_build(struct store *s, MDB_txn *txn)
     MDB_val k, v;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         /* schema < 5 events carry a key and nothing else to index */
-        const unsigned char *p = v.mv_data, *end = p + v.mv_size;
-        uint64_t len;
-        if (k.mv_size != 12 || v.mv_size < RECORD_FIXED || (p += RECORD_FIXED, store_varint_get(&p, end, &len)) != 0 ||
-            len > (uint64_t)(end - p)) {
+        struct store_bytes key;
+        struct store_id id;
+        if (k.mv_size != 12 || store_event_key(&v, &key, &id) != 0) {
             rc = STORE_ERR_CORRUPT;
             break;
         }
-        struct store_bytes key = { (const char *)p, len };
-        if ((rc = index_put(s, txn, s->tags, key, be32_get(k.mv_data), be64_get((const unsigned char *)k.mv_data + 4))) != 0)
+        if ((rc = index_put(s, txn, s->tags, NULL, key, be32_get(k.mv_data), be64_get((const unsigned char *)k.mv_data + 4))) != 0)
             break;
     }
     mdb_cursor_close(cur);
@@ -337,7 +393,7 @@ static int log_put(struct store *s, MDB_txn *txn, const struct store_event_in *e
                    uint64_t offset, uint64_t lamport)
 {
     unsigned char key[12];
-    MDB_val k = { 12, key }, v = { record_size(ev), NULL };
+    MDB_val k = { 12, key }, v = { record_size(ev, lamport), NULL };
     be32_put(key, stream);
     be64_put(key + 4, offset);
     /* MDB_RESERVE: encode straight into the page, no intermediate copy. */
@@ -377,17 +433,19 @@ int store_log_append(struct store *s, MDB_txn *txn, const struct store_event_in 
 
 int store_log_same(const MDB_val *rec, const struct store_event_in *ev, uint64_t lamport)
 {
-    if (rec->mv_size != record_size(ev) || rec->mv_size < 34)
+    /* the entry ID is each node's own: it is not compared; the record may
+     * be of an older version, whose part after the head is the same */
+    struct store_rec_head h;
+    if (store_record_head(rec, &h) != 0 || h.lamport != lamport || h.timestamp_us != ev->timestamp_us)
         return 0;
-    unsigned char *buf = malloc(rec->mv_size);
+    size_t n = rest_size(ev);
+    if ((size_t)(h.end - h.rest) != n)
+        return 0;
+    unsigned char *buf = malloc(n ? n : 1);
     if (buf == NULL)
         return -1;
-    /* the entry ID is each node's own: compare with the stored one */
-    struct store_event_in same = *ev;
-    const unsigned char *p = rec->mv_data;
-    same.entry_id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
-    record_encode(buf, &same, lamport);
-    int eq = memcmp(buf, rec->mv_data, rec->mv_size) == 0;
+    rest_encode(buf, ev);
+    int eq = memcmp(buf, h.rest, n) == 0;
     free(buf);
     return eq;
 }
@@ -420,12 +478,12 @@ static int skip_bytes(const unsigned char **p, const unsigned char *end, uint64_
 
 int store_event_key(const MDB_val *rec, struct store_bytes *key, struct store_id *id)
 {
-    const unsigned char *p = rec->mv_data, *end = p + rec->mv_size;
+    struct store_rec_head h;
     uint64_t len;
-    if (rec->mv_size < RECORD_FIXED || p[0] != RECORD_VERSION)
+    if (store_record_head(rec, &h) != 0)
         return STORE_ERR_CORRUPT;
-    *id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
-    p += RECORD_FIXED;
+    *id = h.id;
+    const unsigned char *p = h.rest, *end = h.end;
     if (store_varint_get(&p, end, &len) != 0 || len > (uint64_t)(end - p))
         return STORE_ERR_CORRUPT;
     *key = (struct store_bytes){ (const char *)p, len };
@@ -434,11 +492,11 @@ int store_event_key(const MDB_val *rec, struct store_bytes *key, struct store_id
 
 long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, size_t max)
 {
-    const unsigned char *p = rec->mv_data, *end = p + rec->mv_size;
+    struct store_rec_head h;
     uint64_t ntags, nfields;
-    if (rec->mv_size < RECORD_FIXED || p[0] != RECORD_VERSION)
+    if (store_record_head(rec, &h) != 0)
         return -1;
-    p += RECORD_FIXED;
+    const unsigned char *p = h.rest, *end = h.end;
     if (skip_bytes(&p, end, 0) != 0 || store_varint_get(&p, end, &ntags) != 0)
         return -1;
     for (uint64_t i = 0; i < ntags; i++)

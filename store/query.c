@@ -15,7 +15,7 @@ enum it_kind { IT_NONE, IT_ALL, IT_LOCAL, IT_INDEX, IT_AND, IT_OR };
 struct it {
     enum it_kind kind;
     MDB_cursor *cur;           /* IT_INDEX */
-    unsigned char prefix[STORE_KEY_LMDB_MAX];
+    unsigned char prefix[STORE_KEY_LMDB_MAX]; /* the name form: the index's key */
     size_t plen;
     struct it *l, *r;
 };
@@ -110,30 +110,17 @@ static int it_seek(struct qstate *q, struct it *it, uint32_t stream, uint64_t of
         *found = off; /* offsets are gapless; the caller keeps within the stream's bounds */
         return 1;
     case IT_INDEX: {
-        unsigned char kb[STORE_KEY_LMDB_MAX + 12];
-        memcpy(kb, it->prefix, it->plen);
-        be32_put(kb + it->plen, stream);
-        be64_put(kb + it->plen + 4, off);
-        MDB_val k = { it->plen + 12, kb }, v;
-        int rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
-        if (dir < 0) {
-            if (rc == 0 && !(k.mv_size == it->plen + 12 && memcmp(k.mv_data, kb, it->plen + 12) == 0))
-                rc = mdb_cursor_get(it->cur, &k, &v, MDB_PREV);
-            else if (rc == MDB_NOTFOUND)
-                rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST);
-        }
-        for (; rc == 0; rc = mdb_cursor_get(it->cur, &k, &v, dir > 0 ? MDB_NEXT : MDB_PREV)) {
-            if (k.mv_size < it->plen || memcmp(k.mv_data, it->prefix, it->plen) != 0)
-                return 0;
-            if (k.mv_size != it->plen + 12)
-                continue; /* a longer name sharing the prefix */
-            const unsigned char *p = (const unsigned char *)k.mv_data + it->plen;
-            if (be32_get(p) != stream)
-                return 0;
-            *found = be64_get(p + 4);
-            return 1;
-        }
-        return rc == MDB_NOTFOUND ? 0 : rc;
+        unsigned char pos[12];
+        be32_put(pos, stream);
+        be64_put(pos + 4, off);
+        MDB_val k = { it->plen, it->prefix }, v = { 12, pos };
+        int rc = store_dup_seek(it->cur, &k, &v, dir);
+        if (rc != 0)
+            return rc == MDB_NOTFOUND ? 0 : rc;
+        if (v.mv_size != 12 || be32_get(v.mv_data) != stream)
+            return 0;
+        *found = be64_get((const unsigned char *)v.mv_data + 4);
+        return 1;
     }
     case IT_AND:
         for (uint64_t x = off;;) {
@@ -213,12 +200,12 @@ static int event_load(struct scratch *sc, const MDB_val *recp, const char *name,
 {
     MDB_val rec = *recp;
     int rc = 0;
-    const unsigned char *p = rec.mv_data, *end = p + rec.mv_size;
-    if (rec.mv_size < 34)
+    struct store_rec_head h;
+    if (store_record_head(&rec, &h) != 0)
         return STORE_ERR_CORRUPT;
-    *ev = (struct store_event){ .stream = name, .offset = offset, .lamport = be64_get(p + 2),
-                                .timestamp_us = be64_get(p + 10), .id = { be64_get(p + 18), be64_get(p + 26) } };
-    p += 34;
+    const unsigned char *p = h.rest, *end = h.end;
+    *ev = (struct store_event){ .stream = name, .offset = offset, .lamport = h.lamport,
+                                .timestamp_us = h.timestamp_us, .id = h.id };
     uint64_t n;
     if (get_bytes(&p, end, 0, &ev->key) != 0 || store_varint_get(&p, end, &n) != 0 || n > rec.mv_size ||
         (rc = grow(&sc->tags, &sc->tcap, n + 1)) != 0)
@@ -244,11 +231,12 @@ static int event_load(struct scratch *sc, const MDB_val *recp, const char *name,
  * for the query (a read that writes nothing). */
 static uint64_t event_lamport(struct qstate *q, uint32_t stream, uint64_t offset, MDB_val *rec)
 {
-    if (store_event_get(q->s, q->txn, stream, offset, rec) != 0 || rec->mv_size < 10) {
+    struct store_rec_head h;
+    if (store_event_get(q->s, q->txn, stream, offset, rec) != 0 || store_record_head(rec, &h) != 0) {
         q->rc = STORE_ERR_CORRUPT;
         return 0;
     }
-    return be64_get((const unsigned char *)rec->mv_data + 2);
+    return h.lamport;
 }
 
 /* ---- the query ---- */
@@ -270,9 +258,9 @@ static int head_advance(struct qstate *q, struct it *it, struct head *h, int dir
     h->live = 0;
     if (dir > 0 ? (int64_t)from > h->b->to : (int64_t)from <= h->b->from || h->b->to < 0)
         return 0;
-    uint64_t found;
+    uint64_t found = 0;
     int rc = it_seek(q, it, h->stream, from, dir, &found);
-    if (rc < 0)
+    if (rc != 0 && rc != 1)
         return rc;
     if (rc == 1 && (dir > 0 ? (int64_t)found <= h->b->to : (int64_t)found > h->b->from)) {
         h->live = 1;

@@ -42,12 +42,10 @@ static int event_read(struct event_reader *r, uint32_t stream, uint64_t offset, 
 
 /* Decodes one entry's event and hands it to fn. Returns fn's verdict (0 to
  * go on), or a negative store code. */
-static int visit(struct event_reader *er, const MDB_val *k, const MDB_val *v, store_entry_fn fn, void *ctx)
+static int visit(struct event_reader *er, const struct store_entry *e, store_entry_fn fn, void *ctx)
 {
-    const unsigned char *kp = k->mv_data, *vp = v->mv_data;
-    struct store_id id = { be64_get(kp + 8), be64_get(kp + 16) };
     MDB_val rec;
-    if (v->mv_size != STORE_ENTRY_VAL || event_read(er, be32_get(vp), be64_get(vp + 4), &rec) != 0)
+    if (event_read(er, e->stream, e->offset, &rec) != 0)
         return STORE_ERR_CORRUPT;
     struct store_bytes stack[FIELDS_ON_STACK], *fields = stack;
     long long n = store_event_fields(&rec, stack, FIELDS_ON_STACK);
@@ -58,60 +56,41 @@ static int visit(struct event_reader *er, const MDB_val *k, const MDB_val *v, st
             return STORE_ERR_NOMEM;
         store_event_fields(&rec, fields, (size_t)n);
     }
-    int verdict = fn(ctx, id, fields, (size_t)n);
+    int verdict = fn(ctx, e->id, fields, (size_t)n);
     if (fields != stack)
         free(fields);
     return verdict ? 1 : 0;
 }
 
-/* Positions cur at the last entry of keynum with id <= end. */
-static int seek_last(MDB_cursor *cur, uint64_t keynum, struct store_id end, MDB_val *k, MDB_val *v)
-{
-    int rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
-    if (rc == 0) {
-        const unsigned char *p = k->mv_data;
-        if (be64_get(p) == keynum && store_id_cmp((struct store_id){ be64_get(p + 8), be64_get(p + 16) }, end) == 0)
-            return 0;
-        return mdb_cursor_get(cur, k, v, MDB_PREV);
-    }
-    return rc == MDB_NOTFOUND ? mdb_cursor_get(cur, k, v, MDB_LAST) : rc;
-}
-
 static long long range_in(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_id start,
                           struct store_id end, int rev, long long count, store_entry_fn fn, void *ctx)
 {
-    MDB_cursor *cur;
+    struct store_entry_cur c;
+    struct store_entry e;
     struct event_reader er = { 0 };
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    int rc = store_entry_open(s, txn, keynum, &c);
     if (rc == 0 && (rc = mdb_cursor_open(txn, s->events, &er.cur)) != 0)
-        mdb_cursor_close(cur);
+        store_entry_close(&c);
     if (rc != 0)
         return rc > 0 ? -rc : rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    be64_put(kb, keynum);
-    be64_put(kb + 8, rev ? end.ms : start.ms);
-    be64_put(kb + 16, rev ? end.seq : start.seq);
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-    rc = rev ? seek_last(cur, keynum, end, &k, &v) : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    int dir = rev ? -1 : 1;
+    rc = store_entry_seek(&c, rev ? end : start, dir, &e);
     long long visited = 0;
     while (rc == 0 && (count < 0 || visited < count)) {
-        const unsigned char *p = k.mv_data;
-        struct store_id id = { be64_get(p + 8), be64_get(p + 16) };
-        if (k.mv_size != STORE_ENTRY_KEY || be64_get(p) != keynum ||
-            (rev ? store_id_cmp(id, start) < 0 : store_id_cmp(id, end) > 0))
+        if (rev ? store_id_cmp(e.id, start) < 0 : store_id_cmp(e.id, end) > 0)
             break;
-        int verdict = visit(&er, &k, &v, fn, ctx);
+        int verdict = visit(&er, &e, fn, ctx);
         if (verdict < 0) {
-            mdb_cursor_close(cur);
+            store_entry_close(&c);
             mdb_cursor_close(er.cur);
             return verdict;
         }
         visited++;
         if (verdict)
             break;
-        rc = mdb_cursor_get(cur, &k, &v, rev ? MDB_PREV : MDB_NEXT);
+        rc = store_entry_step(&c, dir, &e);
     }
-    mdb_cursor_close(cur);
+    store_entry_close(&c);
     mdb_cursor_close(er.cur);
     if (rc != 0 && rc != MDB_NOTFOUND)
         return rc > 0 ? -rc : rc;

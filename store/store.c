@@ -149,6 +149,70 @@ static int put_schema(struct store *s, MDB_txn *txn)
     return meta_put(txn, s->meta, META_SCHEMA, be, 4);
 }
 
+/* Moves the rows of a schema-6 table (a row per entry / tag / type event:
+ * key = name | 12-byte position, or keynum | ID -> position | node) into
+ * its schema-7 table of sorted duplicates, and drops it. */
+static int table_to_dups(MDB_txn *txn, const char *old_name, MDB_dbi to, int entries)
+{
+    MDB_dbi old;
+    MDB_cursor *cur, *out;
+    int rc = mdb_dbi_open(txn, old_name, 0, &old);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if ((rc = mdb_cursor_open(txn, old, &cur)) != 0)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, to, &out)) != 0) {
+        mdb_cursor_close(cur);
+        return rc;
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const unsigned char *p = k.mv_data;
+        unsigned char item[STORE_ENTRY_ITEM];
+        MDB_val nk, nv;
+        if (entries) {
+            const unsigned char *q = v.mv_data;
+            if (k.mv_size != 24 || v.mv_size != 20) {
+                rc = STORE_ERR_CORRUPT;
+                break;
+            }
+            struct store_entry e = { { be64_get(p + 8), be64_get(p + 16) }, be32_get(q), be64_get(q + 4),
+                                     be64_get(q + 12) };
+            if (e.offset >> 48 || e.node >> 48) {
+                rc = STORE_ERR_CORRUPT;
+                break;
+            }
+            store_entry_encode(item, &e);
+            nk = (MDB_val){ 8, k.mv_data };
+            nv = (MDB_val){ STORE_ENTRY_ITEM, item };
+        } else {
+            if (k.mv_size < 13) {
+                rc = STORE_ERR_CORRUPT;
+                break;
+            }
+            nk = (MDB_val){ k.mv_size - 12, k.mv_data };
+            nv = (MDB_val){ 12, (unsigned char *)k.mv_data + k.mv_size - 12 };
+        }
+        if ((rc = mdb_cursor_put(out, &nk, &nv, MDB_APPENDDUP)) != 0)
+            break; /* rows come in order: each item is its key's last */
+    }
+    mdb_cursor_close(cur);
+    mdb_cursor_close(out);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    return mdb_drop(txn, old, 1);
+}
+
+static int indexes_to_dups(struct store *s, MDB_txn *txn)
+{
+    int rc = table_to_dups(txn, "entries", s->entries, 1);
+    if (rc == 0)
+        rc = table_to_dups(txn, "tags", s->tags, 0);
+    if (rc == 0)
+        rc = table_to_dups(txn, "types", s->types, 0);
+    return rc;
+}
+
 /* Reads or creates the node identity and checks the schema version, all in
  * one write transaction so a first start is atomic. */
 static int init_meta(struct store *s)
@@ -162,7 +226,7 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "stream_nums", MDB_CREATE, &s->stream_nums)) != 0 ||
         (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) != 0 ||
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
-        (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &s->entries)) != 0 ||
+        (rc = mdb_dbi_open(txn, "entry_index", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->entries)) != 0 ||
         (rc = mdb_dbi_open(txn, "nodes", MDB_CREATE, &s->nodes)) != 0 ||
         (rc = mdb_dbi_open(txn, "scan", MDB_CREATE, &s->scan)) != 0 ||
         (rc = mdb_dbi_open(txn, "groups", MDB_CREATE, &s->groups)) != 0 ||
@@ -170,8 +234,8 @@ static int init_meta(struct store *s)
         (rc = mdb_dbi_open(txn, "cnames", MDB_CREATE, &s->cnames)) != 0 ||
         (rc = mdb_dbi_open(txn, "pel", MDB_CREATE, &s->pel)) != 0 ||
         (rc = mdb_dbi_open(txn, "cpel", MDB_CREATE, &s->cpel)) != 0 ||
-        (rc = mdb_dbi_open(txn, "tags", MDB_CREATE, &s->tags)) != 0 ||
-        (rc = mdb_dbi_open(txn, "types", MDB_CREATE, &s->types)) != 0 ||
+        (rc = mdb_dbi_open(txn, "tag_index", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->tags)) != 0 ||
+        (rc = mdb_dbi_open(txn, "type_index", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &s->types)) != 0 ||
         (rc = mdb_dbi_open(txn, "eventids", MDB_CREATE, &s->eventids)) != 0 ||
         (rc = mdb_dbi_open(txn, "gone", MDB_CREATE, &s->gone)) != 0)
         goto fail;
@@ -202,6 +266,7 @@ static int init_meta(struct store *s)
     if ((version < 2 && (rc = store_scan_index_build(s, txn)) != 0) || /* 1: no SCAN index */
         (version < 3 && (rc = store_log_upgrade(s, txn)) != 0) ||          /* 2: stored heads */
         (version < 5 && (rc = store_log_index_build(s, txn)) != 0) ||      /* 4: no tag index */
+        (version < 7 && (rc = indexes_to_dups(s, txn)) != 0) ||             /* 6: a row per item */
         (version < STORE_SCHEMA_VERSION && (rc = put_schema(s, txn)) != 0))
         goto fail;
     if ((rc = meta_get(txn, s->meta, META_NODE_ID, &val)) != 0)

@@ -48,7 +48,7 @@ enum store_durability {
     STORE_DURABILITY_NONE = 2,    /* the OS decides */
 };
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_NODE_ID_LEN 22 /* base62, >= 130 bits of randomness */
 
 /* A stream entry ID, <ms>-<seq>. */

@@ -14,9 +14,9 @@
 #define STORE_KEY_INLINE 480
 #define STORE_KEY_PREFIX 440
 #define STORE_KEY_LMDB_MAX (1 + STORE_KEY_INLINE)
-/* entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset | be64 node */
-#define STORE_ENTRY_KEY 24
-#define STORE_ENTRY_VAL 20
+/* entries: be64 keynum -> sorted items be64 ms | be64 seq | be32 stream# |
+ * be48 offset | be48 node (entries.c) */
+#define STORE_ENTRY_ITEM 32
 /* Streams whose heads an import batch keeps at hand. */
 #define STORE_STREAM_SLOTS 16
 /* Redis's stream-node-max-entries: '~' trimming removes whole nodes. */
@@ -53,9 +53,39 @@ struct store {
     /* cursors of the open turn's write transaction (LMDB frees them when
      * it ends): an append lands next to the previous one, and a cursor
      * already on that page skips the descent from the root */
-    MDB_cursor *wc_events, *wc_entries;
+    MDB_cursor *wc_events, *wc_entries, *wc_tags, *wc_types;
     int gone_maybe;   /* the `gone` table may have rows (tombstone.c) */
 };
+
+/* The key view's entry index (entries.c). A cursor over one key's entries:
+ * seek (dir > 0: the first at or after id; dir < 0: the last at or before),
+ * step to the next / previous, delete the current one. Each returns 0 with
+ * *e, MDB_NOTFOUND past the key's entries, or a code. */
+struct store_entry {
+    struct store_id id;
+    uint32_t stream;
+    uint64_t offset, node;
+};
+struct store_entry_cur {
+    MDB_cursor *cur;
+    unsigned char kb[8];
+    MDB_val key;
+};
+int store_entry_open(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_entry_cur *c);
+void store_entry_close(struct store_entry_cur *c);
+int store_entry_seek(struct store_entry_cur *c, struct store_id id, int dir, struct store_entry *e);
+int store_entry_step(struct store_entry_cur *c, int dir, struct store_entry *e);
+int store_entry_del(struct store_entry_cur *c);
+void store_entry_encode(unsigned char *p, const struct store_entry *e);
+/* Adds the key's newest entry (its ID above every other of the key). */
+int store_entry_append(struct store *s, MDB_txn *txn, uint64_t keynum, const struct store_entry *e);
+/* Removes every entry of the key. */
+int store_entry_drop_key(struct store *s, MDB_txn *txn, uint64_t keynum);
+/* On an MDB_DUPSORT cursor: the first duplicate of key at or after *data
+ * (dir > 0) or the last at or before it (dir < 0; one that *data is a
+ * prefix of counts as at it), into *data; 0,
+ * MDB_NOTFOUND, or an LMDB code. */
+int store_dup_seek(MDB_cursor *cur, MDB_val *key, MDB_val *data, int dir);
 
 /* SipHash-2-4 of data under a 16-byte key (siphash.c). */
 uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len);
@@ -64,6 +94,9 @@ uint64_t store_siphash(const unsigned char key[16], const void *data, size_t len
  * open a read-only one). */
 MDB_txn *store_txn(struct store *s);
 
+/* The turn's cursor on dbi kept in *slot (opened on first use), or NULL
+ * outside the turn's transaction or when it cannot be opened. */
+MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot);
 /* mdb_put through the turn's cursor on dbi kept in *slot (opened on first
  * use; a plain mdb_put when it cannot be). */
 int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB_val *v, unsigned flags);
@@ -163,6 +196,14 @@ int store_stream_num(struct store *s, MDB_txn *txn, const char *name, int create
 /* 1 if the stored record holds the same event as ev with that lamport
  * (entry IDs aside), 0 if not, -1 out of memory. */
 int store_log_same(const MDB_val *rec, const struct store_event_in *ev, uint64_t lamport);
+/* The head of an event record (any version): its numbers, and where the
+ * part from the key onwards starts. 0 or STORE_ERR_CORRUPT. */
+struct store_rec_head {
+    uint64_t lamport, timestamp_us;
+    struct store_id id;
+    const unsigned char *rest, *end;
+};
+int store_record_head(const MDB_val *rec, struct store_rec_head *h);
 /* Reads a varint (7 bits a byte, low first) from [*p, end). Returns 0 and
  * advances *p, or -1. */
 int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v);

@@ -2,8 +2,7 @@
  *
  * keys:    key name -> key record (keynum, length, last ID, max deleted ID,
  *          entries added, current node and its fill)
- * entries: be64 keynum | be64 ms | be64 seq -> be32 stream# | be64 offset |
- *          be64 node
+ * entries: be64 keynum -> (ID, stream#, offset, node) items (entries.c)
  * An entry's fields live in its event (log.c); the view only points at it.
  * nodes:   be64 keynum | be64 node -> the node's record (node.c): `node`
  *          numbers emulate Redis's stream nodes, so that '~' trimming
@@ -161,24 +160,6 @@ int store_scan_index_build(struct store *s, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-static void entry_key(unsigned char *p, uint64_t keynum, struct store_id id)
-{
-    be64_put(p, keynum);
-    be64_put(p + 8, id.ms);
-    be64_put(p + 16, id.seq);
-}
-
-static struct store_id entry_id_of(const MDB_val *k)
-{
-    const unsigned char *p = k->mv_data;
-    return (struct store_id){ be64_get(p + 8), be64_get(p + 16) };
-}
-
-static int entry_in_key(const MDB_val *k, uint64_t keynum)
-{
-    return k->mv_size == STORE_ENTRY_KEY && be64_get(k->mv_data) == keynum;
-}
-
 /* The ID XADD gives the new entry, by Redis's streamAppendItem rules. */
 static int next_id(const struct keyrec *r, const struct store_xadd_req *req, struct store_id *id)
 {
@@ -231,13 +212,8 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
         (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
         return rc;
     r.node = node;
-    unsigned char kb[STORE_ENTRY_KEY], vb[STORE_ENTRY_VAL];
-    entry_key(kb, r.keynum, id);
-    be32_put(vb, stream);
-    be64_put(vb + 4, offset);
-    be64_put(vb + 12, node);
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v = { STORE_ENTRY_VAL, vb };
-    if ((rc = store_turn_put(txn, s->entries, &s->wc_entries, &k, &v, MDB_NOOVERWRITE)) != 0)
+    struct store_entry e = { id, stream, offset, node };
+    if ((rc = store_entry_append(s, txn, r.keynum, &e)) != 0)
         return rc;
     r.length++;
     r.entries_added++;
@@ -261,7 +237,6 @@ int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_i
 
 /* ---- trimming ---- */
 
-/* Deletes the first n entries of the key. */
 /* Deletes the key's n oldest live entries (keep_empty: their node stays
  * even when it has no live entry left, as Redis's trim inside a node). */
 /* Accounts an entry row just removed from `entries`: its stream node, the
@@ -281,22 +256,16 @@ static int entry_removed(struct store *s, MDB_txn *txn, struct keyrec *r, struct
 
 static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64_t n, int keep_empty)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
+    struct store_entry_cur c;
+    int rc = store_entry_open(s, txn, r->keynum, &c);
+    if (rc != 0)
+        return rc;
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
-        MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && (!entry_in_key(&k, r->keynum) || v.mv_size != STORE_ENTRY_VAL))
-            rc = MDB_NOTFOUND;
-        uint64_t node = rc == 0 ? be64_get((const unsigned char *)v.mv_data + 12) : 0;
-        struct store_id id = rc == 0 ? entry_id_of(&k) : (struct store_id){ 0, 0 };
-        if (rc == 0 && (rc = mdb_cursor_del(cur, 0)) == 0)
-            rc = entry_removed(s, txn, r, id, node, keep_empty, 0);
+        struct store_entry e;
+        if ((rc = store_entry_seek(&c, (struct store_id){ 0, 0 }, 1, &e)) == 0 && (rc = store_entry_del(&c)) == 0)
+            rc = entry_removed(s, txn, r, e.id, e.node, keep_empty, 0);
     }
-    if (rc == 0 || rc == MDB_NOTFOUND)
-        mdb_cursor_close(cur);
+    store_entry_close(&c);
     return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
 }
 
@@ -304,19 +273,16 @@ static int delete_oldest(struct store *s, MDB_txn *txn, struct keyrec *r, uint64
 static int count_below(struct store *s, MDB_txn *txn, const struct keyrec *r, struct store_id minid,
                        uint64_t *n)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    struct store_entry_cur c;
+    struct store_entry e;
+    int rc = store_entry_open(s, txn, r->keynum, &c);
     if (rc != 0)
         return rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, r->keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     *n = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && entry_in_key(&k, r->keynum) && store_id_cmp(entry_id_of(&k), minid) < 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    for (rc = store_entry_seek(&c, (struct store_id){ 0, 0 }, 1, &e); rc == 0 && store_id_cmp(e.id, minid) < 0;
+         rc = store_entry_step(&c, 1, &e))
         (*n)++;
-    mdb_cursor_close(cur);
+    store_entry_close(&c);
     return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
 }
 
@@ -400,25 +366,24 @@ int store_xtrim(struct store *s, struct store_bytes key, const struct store_trim
 static int entry_remove(struct store *s, MDB_txn *txn, struct keyrec *r, struct store_id id, uint32_t stream,
                         uint64_t offset, uint32_t *at_stream, uint64_t *at_offset)
 {
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, r->keynum, id);
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-    int rc = mdb_get(txn, s->entries, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
+    struct store_entry_cur c;
+    struct store_entry e;
+    int rc = store_entry_open(s, txn, r->keynum, &c);
     if (rc != 0)
         return rc;
-    if (v.mv_size != STORE_ENTRY_VAL)
-        return STORE_ERR_CORRUPT;
-    const unsigned char *p = v.mv_data;
-    *at_stream = be32_get(p);
-    *at_offset = be64_get(p + 4);
-    uint64_t node = be64_get(p + 12);
-    if (stream != UINT32_MAX && (*at_stream != stream || *at_offset != offset))
-        return 0; /* the ID now names another event (the key was made again) */
-    if ((rc = mdb_del(txn, s->entries, &k, NULL)) != 0 || (rc = entry_removed(s, txn, r, id, node, 0, 1)) != 0)
-        return rc;
-    return 1;
+    rc = store_entry_seek(&c, id, 1, &e);
+    if (rc == 0 && store_id_cmp(e.id, id) != 0)
+        rc = MDB_NOTFOUND;
+    if (rc == 0 && stream != UINT32_MAX && (e.stream != stream || e.offset != offset))
+        rc = MDB_NOTFOUND; /* the ID now names another event (the key was made again) */
+    if (rc == 0)
+        rc = store_entry_del(&c);
+    store_entry_close(&c);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    *at_stream = e.stream;
+    *at_offset = e.offset;
+    return (rc = entry_removed(s, txn, r, id, e.node, 0, 1)) != 0 ? rc : 1;
 }
 
 /* write_key_open for XDEL and DEL, which write a tombstone: refused while
@@ -499,21 +464,19 @@ int store_exists(struct store *s, struct store_bytes key)
     return rc > 0 ? -rc : rc;
 }
 
-/* The first entry of the key at or after from (forward). */
-static int first_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_id *id)
+/* The oldest (dir > 0) or newest (dir < 0) entry ID of the key; 0-0 when
+ * it has none. */
+static int edge_entry(struct store *s, MDB_txn *txn, uint64_t keynum, int dir, struct store_id *id)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
+    struct store_entry_cur c;
+    struct store_entry e;
+    int rc = store_entry_open(s, txn, keynum, &c);
     if (rc != 0)
         return rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    *id = (struct store_id){ 0, 0 };
-    if (rc == 0 && entry_in_key(&k, keynum))
-        *id = entry_id_of(&k);
-    mdb_cursor_close(cur);
+    rc = store_entry_seek(&c, dir > 0 ? (struct store_id){ 0, 0 } : (struct store_id){ UINT64_MAX, UINT64_MAX },
+                          dir, &e);
+    *id = rc == 0 ? e.id : (struct store_id){ 0, 0 };
+    store_entry_close(&c);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -525,7 +488,7 @@ int store_key_info_txn(struct store *s, MDB_txn *txn, struct store_bytes key, st
         *info = (struct store_key_info){ .length = r.length, .last_id = r.last_id,
                                          .max_deleted_id = r.max_deleted,
                                          .entries_added = r.entries_added, .incarnation = r.keynum };
-        rc = first_entry(s, txn, r.keynum, &info->first_id);
+        rc = edge_entry(s, txn, r.keynum, 1, &info->first_id);
     }
     return rc == MDB_NOTFOUND ? STORE_ERR_NOKEY : rc;
 }
@@ -545,8 +508,8 @@ int store_key_info(struct store *s, struct store_bytes key, struct store_key_inf
 /* Removes key, its entries, nodes and groups. */
 static int key_drop(struct store *s, MDB_txn *txn, struct store_bytes key, struct keyrec *r)
 {
-    int rc = r->length > 0 ? delete_oldest(s, txn, r, r->length, 0) : 0;
-    for (uint64_t node, live; rc == 0;) { /* nodes left with no live entry */
+    int rc = store_entry_drop_key(s, txn, r->keynum);
+    for (uint64_t node, live; rc == 0;) { /* every node goes with its entries */
         struct store_id last;
         int found = store_node_first(s, txn, r->keynum, &node, &live, &last);
         if (found <= 0) {
@@ -587,34 +550,22 @@ int store_key_remove_upto(struct store *s, MDB_txn *txn, struct store_bytes key,
     int rc = key_get(s, txn, key, &r);
     if (rc == MDB_NOTFOUND)
         return 0;
-    MDB_cursor *cur;
-    if (rc != 0 || (rc = mdb_cursor_open(txn, s->entries, &cur)) != 0)
+    struct store_entry_cur c;
+    struct store_entry e;
+    if (rc != 0 || (rc = store_entry_open(s, txn, r.keynum, &c)) != 0)
         return rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, r.keynum, (struct store_id){ 0, 0 });
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
     int removed = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && entry_in_key(&k, r.keynum);) {
-        if (v.mv_size != STORE_ENTRY_VAL) {
-            rc = STORE_ERR_CORRUPT;
-            break;
-        }
-        const unsigned char *p = v.mv_data;
-        uint32_t stream = be32_get(p);
-        if (stream >= nupto || upto[stream] < 0 || be64_get(p + 4) > (uint64_t)upto[stream]) {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (rc = store_entry_seek(&c, (struct store_id){ 0, 0 }, 1, &e); rc == 0;) {
+        if (e.stream >= nupto || upto[e.stream] < 0 || e.offset > (uint64_t)upto[e.stream]) {
+            rc = store_entry_step(&c, 1, &e);
             continue;
         }
-        struct store_id id = entry_id_of(&k);
-        uint64_t node = be64_get(p + 12);
-        if ((rc = mdb_cursor_del(cur, 0)) != 0 || (rc = entry_removed(s, txn, &r, id, node, 0, 1)) != 0)
+        if ((rc = store_entry_del(&c)) != 0 || (rc = entry_removed(s, txn, &r, e.id, e.node, 0, 1)) != 0)
             break;
         removed = 1;
-        entry_key(kb, r.keynum, id); /* on from the deleted row */
-        k = (MDB_val){ STORE_ENTRY_KEY, kb };
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = store_entry_seek(&c, e.id, 1, &e); /* on from the deleted one */
     }
-    mdb_cursor_close(cur);
+    store_entry_close(&c);
     if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
     if (r.length == 0)
@@ -721,25 +672,6 @@ int store_flush(struct store *s)
     return store_rc(s, rc);
 }
 
-/* The newest live entry of the key (0-0 when empty). */
-static int newest_entry(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_id *id)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->entries, &cur);
-    if (rc != 0)
-        return rc;
-    unsigned char kb[STORE_ENTRY_KEY];
-    entry_key(kb, keynum + 1, (struct store_id){ 0, 0 });
-    MDB_val k = { STORE_ENTRY_KEY, kb }, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    rc = mdb_cursor_get(cur, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-    *id = (struct store_id){ 0, 0 };
-    if (rc == 0 && entry_in_key(&k, keynum))
-        *id = entry_id_of(&k);
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
 int store_key_newest(struct store *s, struct store_bytes key, struct store_id *id)
 {
     MDB_txn *txn;
@@ -749,7 +681,7 @@ int store_key_newest(struct store *s, struct store_bytes key, struct store_id *i
         return rc;
     uint64_t keynum;
     *id = (struct store_id){ 0, 0 };
-    if ((rc = store_keynum(s, txn, key, &keynum)) == 0 && (rc = newest_entry(s, txn, keynum, id)) == 0)
+    if ((rc = store_keynum(s, txn, key, &keynum)) == 0 && (rc = edge_entry(s, txn, keynum, -1, id)) == 0)
         rc = id->ms != 0 || id->seq != 0; /* IDs start at 0-1: 0-0 is none */
     store_read_end(s, txn, own);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -769,7 +701,7 @@ int store_xsetid(struct store *s, struct store_bytes key, struct store_id id, lo
      * current max deleted ID. */
     if (r.length > 0) {
         struct store_id top;
-        if ((rc = newest_entry(s, txn, r.keynum, &top)) != 0)
+        if ((rc = edge_entry(s, txn, r.keynum, -1, &top)) != 0)
             return store_rc(s, rc);
         if (store_id_cmp(id, top) < 0)
             return STORE_ERR_SETID_TOP;

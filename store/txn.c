@@ -19,7 +19,7 @@ MDB_txn *store_txn(struct store *s)
     return s->turn;
 }
 
-static MDB_cursor *turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
+MDB_cursor *store_turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
 {
     if (*slot == NULL && mdb_cursor_open(txn, dbi, slot) != 0)
         *slot = NULL;
@@ -28,7 +28,7 @@ static MDB_cursor *turn_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot)
 
 int store_turn_put(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **slot, MDB_val *k, MDB_val *v, unsigned flags)
 {
-    MDB_cursor *cur = turn_cursor(txn, dbi, slot);
+    MDB_cursor *cur = store_turn_cursor(txn, dbi, slot);
     return cur != NULL ? mdb_cursor_put(cur, k, v, flags) : mdb_put(txn, dbi, k, v, flags);
 }
 
@@ -168,7 +168,7 @@ int store_turn_commit(struct store *s)
     s->turn_dirty = 0;
     s->turn_failed = 0;
     s->nslots = 0;
-    s->wc_events = s->wc_entries = NULL; /* freed with the transaction */
+    s->wc_events = s->wc_entries = s->wc_tags = s->wc_types = NULL; /* freed with the transaction */
     if (rc != 0)
         reload_head(s); /* nothing of the turn is stored */
     return rc == ENOSPC ? STORE_ERR_FULL : rc;
