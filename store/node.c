@@ -11,6 +11,9 @@
  *
  * nodes: be64 keynum | be64 node -> node record:
  *   be64 last ms | be64 last seq   last ID ever added (deleted or not)
+ *   (the figures last, lp bytes, live and deleted of a key's tail node are
+ *   kept in the key record instead, and written here when a newer node
+ *   takes over: an entry joining the tail writes nothing here)
  *   be64 master ms | be64 master seq
  *   be64 lp bytes | be64 live | be64 deleted
  *   be32 nfields | (be32 len | name)*   the master entry's field names */
@@ -177,70 +180,85 @@ static int rec_new(struct node_rec *n, const struct store_event_in *ev, unsigned
     return 0;
 }
 
-/* The common case of store_node_place: the entry joins the key's tail
- * node. One descent: the record is found with a cursor and its fixed part
- * rewritten in place (its size does not change). Returns 1 placed, 0 when
- * the node is full or gone (a new one is needed), or an error code. */
-static int join_tail(struct store *s, MDB_txn *txn, const unsigned char *key, const struct store_event_in *ev,
-                     uint64_t payload)
+static int tail_exists(const struct store_tail *t)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->nodes, &cur);
-    if (rc != 0)
-        return rc;
-    MDB_val k = { 16, (void *)key }, v;
-    struct node_rec n;
-    if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY)) == 0 && (rc = rec_decode(&v, &n)) == 0 &&
-        n.lp_bytes + payload < NODE_MAX_BYTES && n.live + n.deleted < STORE_NODE_ENTRIES) {
-        n.lp_bytes += lp_int((int64_t)n.live + 1) - lp_int((int64_t)n.live);
-        n.live++;
-        n.lp_bytes += entry_bytes(&n, ev, same_fields(&n.fields, ev));
-        n.last = ev->entry_id;
-        MDB_val nv = { v.mv_size, NULL };
-        /* same size, MDB_RESERVE: LMDB hands back the record in place
-         * (its page made writable), field names included */
-        if ((rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT | MDB_RESERVE)) == 0) {
-            rec_fixed_encode(nv.mv_data, &n);
-            rc = 1;
-        }
-    } else if (rc == 0 || rc == MDB_NOTFOUND) {
-        rc = 0;
-    }
-    mdb_cursor_close(cur);
-    return rc;
+    return t->live + t->deleted > 0;
 }
 
-int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
-                     const struct store_event_in *ev, uint64_t *node_out)
+static void tail_figures_to(struct node_rec *n, const struct store_tail *t)
+{
+    n->last = t->last;
+    n->lp_bytes = t->lp_bytes;
+    n->live = t->live;
+    n->deleted = t->deleted;
+}
+
+/* The node's row: 0 with *n (n->fields points into the page), or a code. */
+static int rec_get(struct store *s, MDB_txn *txn, const unsigned char *key, struct node_rec *n)
+{
+    MDB_val k = { 16, (void *)key }, v;
+    int rc = mdb_get(txn, s->nodes, &k, &v);
+    return rc != 0 ? rc : rec_decode(&v, n);
+}
+
+int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, int fresh,
+                     const struct store_event_in *ev)
 {
     unsigned char key[16], *names = NULL;
     uint64_t payload = 0;
     for (size_t i = 0; i < ev->nfields; i++)
         payload += ev->fields[i].len;
-    rec_key(key, keynum, tail);
-    int rc = fresh ? 0 : join_tail(s, txn, key, ev, payload);
-    if (rc != 0) {
-        *node_out = tail;
-        return rc == 1 ? 0 : rc;
+    struct node_rec n;
+    int rc = 0;
+    if (!fresh && tail_exists(t)) {
+        rec_key(key, keynum, t->node);
+        if ((rc = rec_get(s, txn, key, &n)) != 0)
+            return rc == MDB_NOTFOUND ? STORE_ERR_CORRUPT : rc;
+        if (t->lp_bytes + payload < NODE_MAX_BYTES && t->live + t->deleted < STORE_NODE_ENTRIES) {
+            /* the common case: the entry joins the tail, its row unchanged */
+            t->lp_bytes += lp_int((int64_t)t->live + 1) - lp_int((int64_t)t->live);
+            t->live++;
+            t->lp_bytes += entry_bytes(&n, ev, same_fields(&n.fields, ev));
+            t->last = ev->entry_id;
+            return 0;
+        }
+        tail_figures_to(&n, t); /* full: its row gets its final figures */
+        if ((rc = rec_put(s, txn, key, &n)) != 0)
+            return rc;
     }
     /* a new node: the key's first, or the old one is full or gone */
-    struct node_rec n;
-    tail = fresh ? 0 : tail + 1;
-    rec_key(key, keynum, tail);
+    uint64_t node = fresh ? 0 : t->node + 1;
+    rec_key(key, keynum, node);
     if ((rc = rec_new(&n, ev, &names)) != 0)
         return rc;
     n.lp_bytes += entry_bytes(&n, ev, 1); /* the first entry's fields are the master entry's */
     n.last = ev->entry_id;
     rc = rec_put(s, txn, key, &n);
     free(names);
-    *node_out = tail;
+    *t = (struct store_tail){ node, n.last, n.lp_bytes, n.live, n.deleted };
     return rc;
 }
 
-int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, int keep_empty)
+/* An entry of a node leaves: one fewer live, one more deleted. */
+static void figures_deleted(uint64_t *lp_bytes, uint64_t *live, uint64_t *deleted)
+{
+    *lp_bytes += lp_int((int64_t)*live - 1) - lp_int((int64_t)*live) + lp_int((int64_t)*deleted + 1) -
+                 lp_int((int64_t)*deleted);
+    (*live)--;
+    (*deleted)++;
+}
+
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, uint64_t node,
+                             int keep_empty)
 {
     unsigned char key[16];
     rec_key(key, keynum, node);
+    if (node == t->node && tail_exists(t)) {
+        if (t->live <= 1 && !keep_empty)
+            return store_node_drop(s, txn, keynum, t, node);
+        figures_deleted(&t->lp_bytes, &t->live, &t->deleted);
+        return 0;
+    }
     MDB_val k = { 16, key }, v;
     struct node_rec n;
     int rc = mdb_get(txn, s->nodes, &k, &v);
@@ -250,10 +268,7 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uin
         return rc;
     if (n.live <= 1 && !keep_empty)
         return mdb_del(txn, s->nodes, &k, NULL); /* XDEL: Redis drops an emptied node */
-    n.lp_bytes += lp_int((int64_t)n.live - 1) - lp_int((int64_t)n.live) +
-                  lp_int((int64_t)n.deleted + 1) - lp_int((int64_t)n.deleted);
-    n.live--;
-    n.deleted++;
+    figures_deleted(&n.lp_bytes, &n.live, &n.deleted);
     unsigned char *copy = malloc(n.fields.mv_size ? n.fields.mv_size : 1);
     if (copy == NULL)
         return STORE_ERR_NOMEM;
@@ -264,8 +279,19 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uin
     return rc;
 }
 
-int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node, uint64_t *live,
-                     struct store_id *last)
+int store_node_figures(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t)
+{
+    unsigned char key[16];
+    struct node_rec n;
+    rec_key(key, keynum, t->node);
+    int rc = rec_get(s, txn, key, &n);
+    if (rc == 0)
+        *t = (struct store_tail){ t->node, n.last, n.lp_bytes, n.live, n.deleted };
+    return rc;
+}
+
+int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, const struct store_tail *t, uint64_t *node,
+                     uint64_t *live, struct store_id *last)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->nodes, &cur);
@@ -281,6 +307,10 @@ int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *n
         *node = be64_get((const unsigned char *)k.mv_data + 8);
         *live = n.live;
         *last = n.last;
+        if (*node == t->node && tail_exists(t)) {
+            *live = t->live;
+            *last = t->last;
+        }
     }
     mdb_cursor_close(cur);
     if (rc != 0 && rc != MDB_NOTFOUND)
@@ -288,8 +318,10 @@ int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *n
     return found;
 }
 
-int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node)
+int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, uint64_t node)
 {
+    if (node == t->node)
+        t->live = t->deleted = 0; /* the tail is gone: the next entry starts node + 1 */
     unsigned char key[16];
     rec_key(key, keynum, node);
     MDB_val k = { 16, key };

@@ -263,7 +263,8 @@ static int init_meta(struct store *s)
     }
     if ((rc = load_key_secret(s, txn)) != 0)
         goto fail;
-    if ((version < 2 && (rc = store_scan_index_build(s, txn)) != 0) || /* 1: no SCAN index */
+    if ((version < 7 && (rc = store_keys_upgrade(s, txn)) != 0) ||      /* 6: no tail figures */
+        (version < 2 && (rc = store_scan_index_build(s, txn)) != 0) || /* 1: no SCAN index */
         (version < 3 && (rc = store_log_upgrade(s, txn)) != 0) ||          /* 2: stored heads */
         (version < 5 && (rc = store_log_index_build(s, txn)) != 0) ||      /* 4: no tag index */
         (version < 7 && (rc = indexes_to_dups(s, txn)) != 0) ||             /* 6: a row per item */

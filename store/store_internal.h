@@ -159,6 +159,8 @@ MDB_val store_name_key(const struct store *s, struct store_bytes name, unsigned 
 /* Adds the tag index rows of every stored event (upgrading to schema 5). */
 int store_log_index_build(struct store *s, MDB_txn *txn);
 
+/* Gives schema <= 6 key records their tail node's figures (stream.c). */
+int store_keys_upgrade(struct store *s, MDB_txn *txn);
 /* Fills the SCAN index from `keys` (opening a schema-1 store). */
 int store_scan_index_build(struct store *s, MDB_txn *txn);
 
@@ -213,19 +215,33 @@ int store_varint_get(const unsigned char **p, const unsigned char *end, uint64_t
 long long store_event_fields(const MDB_val *rec, struct store_bytes *fields, size_t max);
 int store_event_get(struct store *s, MDB_txn *txn, uint32_t stream, uint64_t offset, MDB_val *rec);
 
-/* Redis stream-node emulation (node.c). store_node_place picks the node a
- * new entry lands in (tail: the key's current node; fresh: the key has
- * never had an entry) and records it; store_node_entry_deleted accounts a
- * deleted entry (an emptied node is dropped, as XDEL does, unless
- * keep_empty: trimming inside a node keeps it). */
-int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t tail, int fresh,
-                     const struct store_event_in *ev, uint64_t *node_out);
-int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node, int keep_empty);
+/* Redis stream-node emulation (node.c). The figures of a key's tail node
+ * (the one entries join) change with every entry, so they live in the key
+ * record, which an XADD rewrites anyway; the node's row in `nodes` gets them
+ * when the node stops being the tail. No entry ever added (live + deleted
+ * == 0): the tail node does not exist (never made, or dropped). */
+struct store_tail {
+    uint64_t node;
+    struct store_id last; /* the last ID added to it (deleted or not) */
+    uint64_t lp_bytes, live, deleted;
+};
+/* store_node_place picks the node a new entry lands in (the tail, or a new
+ * one: fresh when the key never had an entry) and accounts it in *t;
+ * store_node_entry_deleted accounts a deleted entry (an emptied node is
+ * dropped, as XDEL does, unless keep_empty: trimming inside a node keeps
+ * it). */
+int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, int fresh,
+                     const struct store_event_in *ev);
+int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, uint64_t node,
+                             int keep_empty);
 /* The oldest node of a key (deleted-only nodes included): 1 with its
  * number, live count and last ID ever added; 0 if none; or a code. */
-int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t *node, uint64_t *live,
-                     struct store_id *last);
-int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, uint64_t node);
+int store_node_first(struct store *s, MDB_txn *txn, uint64_t keynum, const struct store_tail *t, uint64_t *node,
+                     uint64_t *live, struct store_id *last);
+int store_node_drop(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t, uint64_t node);
+/* The figures of node `node` of keynum from its row (schema-6 upgrade):
+ * 0, MDB_NOTFOUND, or a code. */
+int store_node_figures(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t);
 
 /* The key and entry ID an event record holds (0-0: not an entry). */
 int store_event_key(const MDB_val *rec, struct store_bytes *key, struct store_id *id);

@@ -14,34 +14,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEYREC_SIZE (8 * 8)
+#define KEYREC_SIZE (13 * 8)
 #define APPROX_DEFAULT_LIMIT (100 * STORE_NODE_ENTRIES)
 
 static const char META_NEXT_KEYNUM[] = "next_keynum";
 
 struct keyrec {
-    uint64_t keynum, length, entries_added, node; /* node: the current (tail) node */
+    uint64_t keynum, length, entries_added;
     struct store_id last_id, max_deleted;
+    struct store_tail tail; /* the current (tail) node and its figures (node.c) */
 };
 
 static void keyrec_encode(const struct keyrec *r, unsigned char *p)
 {
-    const uint64_t v[8] = { r->keynum, r->length, r->last_id.ms, r->last_id.seq, r->max_deleted.ms,
-                            r->max_deleted.seq, r->entries_added, r->node };
-    for (int i = 0; i < 8; i++)
+    const struct store_tail *t = &r->tail;
+    const uint64_t v[13] = { r->keynum, r->length, r->last_id.ms, r->last_id.seq, r->max_deleted.ms,
+                             r->max_deleted.seq, r->entries_added, t->node, t->last.ms, t->last.seq,
+                             t->lp_bytes, t->live, t->deleted };
+    for (int i = 0; i < 13; i++)
         be64_put(p + 8 * i, v[i]);
 }
+
+/* Schema <= 6 records had no tail figures. */
+#define KEYREC6_SIZE (8 * 8)
 
 static int keyrec_decode(const MDB_val *v, struct keyrec *r)
 {
     if (v->mv_size != KEYREC_SIZE)
         return STORE_ERR_CORRUPT;
     const unsigned char *p = v->mv_data;
-    uint64_t x[8];
-    for (int i = 0; i < 8; i++)
+    uint64_t x[13];
+    for (size_t i = 0; i < 13; i++)
         x[i] = be64_get(p + 8 * i);
     *r = (struct keyrec){ .keynum = x[0], .length = x[1], .last_id = { x[2], x[3] },
-                          .max_deleted = { x[4], x[5] }, .entries_added = x[6], .node = x[7] };
+                          .max_deleted = { x[4], x[5] }, .entries_added = x[6],
+                          .tail = { x[7], { x[8], x[9] }, x[10], x[11], x[12] } };
     return 0;
 }
 
@@ -138,6 +145,57 @@ static int scan_index_put(struct store *s, MDB_txn *txn, struct store_bytes key,
     return mdb_put(txn, s->scan, &k, &v, 0);
 }
 
+/* 1 if the `keys` row k -> v is a schema <= 6 record (no tail figures):
+ * its size, and for a long name where the name starts. */
+static int keyrec_is_v6(const MDB_val *k, const MDB_val *v)
+{
+    const unsigned char *kp = k->mv_data;
+    if (k->mv_size < 1 || kp[0] != 'h')
+        return v->mv_size == KEYREC6_SIZE;
+    return v->mv_size > KEYREC6_SIZE + STORE_KEY_PREFIX &&
+           memcmp((const char *)v->mv_data + KEYREC6_SIZE, kp + 1, STORE_KEY_PREFIX) == 0;
+}
+
+int store_keys_upgrade(struct store *s, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->keys, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    unsigned char *buf = NULL;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (!keyrec_is_v6(&k, &v))
+            continue;
+        const unsigned char *p = v.mv_data;
+        size_t extra = v.mv_size - KEYREC6_SIZE;
+        struct keyrec r = { .keynum = be64_get(p), .length = be64_get(p + 8),
+                            .last_id = { be64_get(p + 16), be64_get(p + 24) },
+                            .max_deleted = { be64_get(p + 32), be64_get(p + 40) },
+                            .entries_added = be64_get(p + 48), .tail = { .node = be64_get(p + 56) } };
+        if (r.entries_added > 0 && (rc = store_node_figures(s, txn, r.keynum, &r.tail)) != 0 && rc != MDB_NOTFOUND)
+            break; /* NOTFOUND: the tail node was dropped; figures 0 say so */
+        unsigned char *grown = realloc(buf, KEYREC_SIZE + extra);
+        if (grown == NULL) {
+            rc = STORE_ERR_NOMEM;
+            break;
+        }
+        buf = grown;
+        keyrec_encode(&r, buf);
+        memcpy(buf + KEYREC_SIZE, p + KEYREC6_SIZE, extra);
+        unsigned char kb[STORE_KEY_LMDB_MAX];
+        memcpy(kb, k.mv_data, k.mv_size);
+        MDB_val nk = { k.mv_size, kb }, nv = { KEYREC_SIZE + extra, buf };
+        /* a put that changes the size moves the row: find it again */
+        if ((rc = mdb_put(txn, s->keys, &nk, &nv, 0)) != 0 ||
+            (rc = mdb_cursor_get(cur, &nk, &v, MDB_SET_KEY)) != 0)
+            break;
+    }
+    free(buf);
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int store_scan_index_build(struct store *s, MDB_txn *txn)
 {
     MDB_cursor *cur;
@@ -202,17 +260,16 @@ static int xadd_in(struct store *s, MDB_txn *txn, const struct store_xadd_req *r
     if (r.last_id.ms == UINT64_MAX && r.last_id.seq == UINT64_MAX)
         return STORE_ERR_ID_EXHAUSTED;
     struct store_id id;
-    uint64_t node, offset, trimmed;
+    uint64_t offset, trimmed;
     uint32_t stream;
     if ((rc = next_id(&r, req, &id)) != 0)
         return rc;
     struct store_event_in ev = { req->foreign, req->key, id, req->fields, req->nfields, req->now_us,
                                  req->tags, req->ntags, req->type, req->eventid };
-    if ((rc = store_node_place(s, txn, r.keynum, r.node, r.entries_added == 0, &ev, &node)) != 0 ||
+    if ((rc = store_node_place(s, txn, r.keynum, &r.tail, r.entries_added == 0, &ev)) != 0 ||
         (rc = store_log_append(s, txn, &ev, &stream, &offset)) != 0)
         return rc;
-    r.node = node;
-    struct store_entry e = { id, stream, offset, node };
+    struct store_entry e = { id, stream, offset, r.tail.node };
     if ((rc = store_entry_append(s, txn, r.keynum, &e)) != 0)
         return rc;
     r.length++;
@@ -245,7 +302,7 @@ int store_xadd(struct store *s, const struct store_xadd_req *req, struct store_i
 static int entry_removed(struct store *s, MDB_txn *txn, struct keyrec *r, struct store_id id, uint64_t node,
                          int keep_empty, int deletion)
 {
-    int rc = store_node_entry_deleted(s, txn, r->keynum, node, keep_empty);
+    int rc = store_node_entry_deleted(s, txn, r->keynum, &r->tail, node, keep_empty);
     if (rc != 0)
         return rc;
     r->length--;
@@ -303,14 +360,14 @@ static int trim_key(struct store *s, MDB_txn *txn, struct keyrec *r, const struc
             return 0;
         uint64_t node, live;
         struct store_id last;
-        int rc = store_node_first(s, txn, r->keynum, &node, &live, &last);
+        int rc = store_node_first(s, txn, r->keynum, &r->tail, &node, &live, &last);
         if (rc <= 0)
             return rc;
         if (limit && *removed + live > limit)
             return 0;
         int remove = maxlen ? r->length - live >= t->maxlen : store_id_cmp(last, t->minid) < 0;
         if (remove) {
-            if ((rc = delete_oldest(s, txn, r, live, 0)) != 0 || (rc = store_node_drop(s, txn, r->keynum, node)) != 0)
+            if ((rc = delete_oldest(s, txn, r, live, 0)) != 0 || (rc = store_node_drop(s, txn, r->keynum, &r->tail, node)) != 0)
                 return rc;
             *removed += live;
             continue;
@@ -511,12 +568,12 @@ static int key_drop(struct store *s, MDB_txn *txn, struct store_bytes key, struc
     int rc = store_entry_drop_key(s, txn, r->keynum);
     for (uint64_t node, live; rc == 0;) { /* every node goes with its entries */
         struct store_id last;
-        int found = store_node_first(s, txn, r->keynum, &node, &live, &last);
+        int found = store_node_first(s, txn, r->keynum, &r->tail, &node, &live, &last);
         if (found <= 0) {
             rc = found;
             break;
         }
-        rc = store_node_drop(s, txn, r->keynum, node);
+        rc = store_node_drop(s, txn, r->keynum, &r->tail, node);
     }
     if (rc != 0)
         return rc;
