@@ -414,3 +414,112 @@ Test(streams, a_schema_2_store_drops_its_stored_heads_and_lamport_index_on_open)
     mdb_env_close(env);
     cr_assert_eq(store_open(&st, dir), 0);
 }
+
+/* ---- the entry index against a model (sorted duplicates, schema 7) ---- */
+
+#define MODEL_KEYS 3
+#define MODEL_MAX 400
+
+struct model {
+    struct store_id ids[MODEL_KEYS][MODEL_MAX];
+    int n[MODEL_KEYS];
+};
+
+struct collect {
+    struct store_id ids[MODEL_MAX];
+    int n;
+};
+
+static int collect_entry(void *ctx, struct store_id id, const struct store_bytes *f, size_t n)
+{
+    struct collect *c = ctx;
+    cr_assert_eq(n, 2);
+    cr_assert(c->n < MODEL_MAX);
+    c->ids[c->n++] = id;
+    return 0;
+}
+
+static int id_cmp(struct store_id a, struct store_id b)
+{
+    return a.ms != b.ms ? (a.ms < b.ms ? -1 : 1) : a.seq != b.seq ? (a.seq < b.seq ? -1 : 1) : 0;
+}
+
+/* XRANGE / XREVRANGE of key k between lo and hi, COUNT count (-1: all),
+ * checked against the model. */
+static void check_range(const struct model *m, int k, struct store_id lo, struct store_id hi, int rev, int count)
+{
+    static const char *names[MODEL_KEYS] = { "ka", "kb", "kc" };
+    struct collect got = { .n = 0 };
+    long long v = store_range(st, B(names[k]), lo, hi, rev, count, collect_entry, &got);
+    struct store_id want[MODEL_MAX];
+    int nw = 0;
+    for (int i = 0; i < m->n[k]; i++) {
+        int j = rev ? m->n[k] - 1 - i : i;
+        if (id_cmp(m->ids[k][j], lo) >= 0 && id_cmp(m->ids[k][j], hi) <= 0 && (count < 0 || nw < count))
+            want[nw++] = m->ids[k][j];
+    }
+    cr_assert_eq(v, nw, "key %d %s %llu-%llu..%llu-%llu count %d: %lld entries, model %d", k, rev ? "rev" : "fwd",
+                 (unsigned long long)lo.ms, (unsigned long long)lo.seq, (unsigned long long)hi.ms,
+                 (unsigned long long)hi.seq, count, v, nw);
+    for (int i = 0; i < nw; i++)
+        cr_assert_eq(id_cmp(got.ids[i], want[i]), 0, "entry %d differs", i);
+}
+
+Test(streams, ranges_and_deletions_over_neighbouring_keys_match_a_model)
+{
+    static const char *names[MODEL_KEYS] = { "ka", "kb", "kc" };
+    struct model m = { .n = { 0 } };
+    uint64_t next_ms[MODEL_KEYS] = { 5, 5, 5 };
+    struct store_id last[MODEL_KEYS] = { { 0, 0 } };
+    srand(42);
+    for (int step = 0; step < 1500; step++) {
+        int k = rand() % MODEL_KEYS, op = rand() % 10;
+        if (op < 5 && m.n[k] < MODEL_MAX) { /* XADD: IDs grow, sometimes in the same ms */
+            uint64_t ms = next_ms[k], seq = (uint64_t)(rand() % 3);
+            if (last[k].ms == ms && seq <= last[k].seq) /* above the last ID ever added, deleted or not */
+                seq = last[k].seq + 1;
+            cr_assert_eq(add(names[k], ms, seq, "v"), 0);
+            last[k] = m.ids[k][m.n[k]++] = (struct store_id){ ms, seq };
+            next_ms[k] += (uint64_t)(rand() % 3);
+        } else if (op < 7 && m.n[k] > 0) { /* XDEL of one entry, often the newest */
+            int i = rand() % 2 ? m.n[k] - 1 : rand() % m.n[k];
+            uint64_t deleted = 0;
+            cr_assert_eq(store_cmd_begin(st), 0);
+            cr_assert_eq(store_xdel(st, B(names[k]), &m.ids[k][i], 1, &deleted), 0);
+            cr_assert_eq(store_cmd_end(st), 0);
+            cr_assert_eq(deleted, 1);
+            memmove(&m.ids[k][i], &m.ids[k][i + 1], (size_t)(m.n[k] - i - 1) * sizeof(m.ids[k][0]));
+            m.n[k]--;
+        } else { /* a range with bounds at, between, before and after entries */
+            uint64_t top = next_ms[k] + 2;
+            struct store_id a = { (uint64_t)rand() % top, (uint64_t)(rand() % 4) };
+            struct store_id b = { (uint64_t)rand() % top, (uint64_t)(rand() % 4) };
+            if (m.n[k] > 0 && rand() % 2)
+                a = m.ids[k][rand() % m.n[k]]; /* exactly at an entry */
+            if (id_cmp(a, b) > 0) {
+                struct store_id t = a;
+                a = b;
+                b = t;
+            }
+            int count = rand() % 3 ? -1 : 1 + rand() % 5;
+            check_range(&m, k, a, b, rand() % 2, count);
+        }
+        if (step % 97 == 0)
+            cr_assert_eq(store_turn_commit(st), 0);
+        if (step % 500 == 499) { /* and across a reopen */
+            cr_assert_eq(store_turn_commit(st), 0);
+            store_close(st);
+            cr_assert_eq(store_open(&st, dir), 0);
+        }
+    }
+    for (int k = 0; k < MODEL_KEYS; k++) {
+        check_range(&m, k, (struct store_id){ 0, 0 }, (struct store_id){ UINT64_MAX, UINT64_MAX }, 0, -1);
+        check_range(&m, k, (struct store_id){ 0, 0 }, (struct store_id){ UINT64_MAX, UINT64_MAX }, 1, -1);
+        struct store_key_info ki;
+        if (m.n[k] > 0) {
+            cr_assert_eq(store_key_info(st, B(names[k]), &ki), 0);
+            cr_assert_eq(ki.length, (uint64_t)m.n[k]);
+            cr_assert_eq(id_cmp(ki.first_id, m.ids[k][0]), 0);
+        }
+    }
+}
