@@ -193,6 +193,20 @@ static void tail_figures_to(struct node_rec *n, const struct store_tail *t)
     n->deleted = t->deleted;
 }
 
+/* Rewrites a row read with rec_get (n->fields points into the page the
+ * put may move: it is copied first). */
+static int rec_rewrite(struct store *s, MDB_txn *txn, const unsigned char *key, struct node_rec *n)
+{
+    unsigned char *copy = malloc(n->fields.mv_size ? n->fields.mv_size : 1);
+    if (copy == NULL)
+        return STORE_ERR_NOMEM;
+    memcpy(copy, n->fields.mv_data, n->fields.mv_size);
+    n->fields.mv_data = copy;
+    int rc = rec_put(s, txn, key, n);
+    free(copy);
+    return rc;
+}
+
 /* The node's row: 0 with *n (n->fields points into the page), or a code. */
 static int rec_get(struct store *s, MDB_txn *txn, const unsigned char *key, struct node_rec *n)
 {
@@ -223,7 +237,7 @@ int store_node_place(struct store *s, MDB_txn *txn, uint64_t keynum, struct stor
             return 0;
         }
         tail_figures_to(&n, t); /* full: its row gets its final figures */
-        if ((rc = rec_put(s, txn, key, &n)) != 0)
+        if ((rc = rec_rewrite(s, txn, key, &n)) != 0)
             return rc;
     }
     /* a new node: the key's first, or the old one is full or gone */
@@ -259,24 +273,16 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, str
         figures_deleted(&t->lp_bytes, &t->live, &t->deleted);
         return 0;
     }
-    MDB_val k = { 16, key }, v;
     struct node_rec n;
-    int rc = mdb_get(txn, s->nodes, &k, &v);
+    int rc = rec_get(s, txn, key, &n);
     if (rc == MDB_NOTFOUND)
         return 0;
-    if (rc != 0 || (rc = rec_decode(&v, &n)) != 0)
+    if (rc != 0)
         return rc;
     if (n.live <= 1 && !keep_empty)
-        return mdb_del(txn, s->nodes, &k, NULL); /* XDEL: Redis drops an emptied node */
+        return store_node_drop(s, txn, keynum, t, node); /* XDEL: Redis drops an emptied node */
     figures_deleted(&n.lp_bytes, &n.live, &n.deleted);
-    unsigned char *copy = malloc(n.fields.mv_size ? n.fields.mv_size : 1);
-    if (copy == NULL)
-        return STORE_ERR_NOMEM;
-    memcpy(copy, n.fields.mv_data, n.fields.mv_size); /* v points into the page rec_put rewrites */
-    n.fields.mv_data = copy;
-    rc = rec_put(s, txn, key, &n);
-    free(copy);
-    return rc;
+    return rec_rewrite(s, txn, key, &n);
 }
 
 int store_node_figures(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t)
