@@ -126,26 +126,26 @@ static long long node_events(redisContext *c)
     return n;
 }
 
-static char *present(redisContext *c)
+/* The string field `name` of the map command answers, copied. */
+static char *string_field(redisContext *c, const char *command, const char *name)
 {
-    redisReply *r = cmd(c, "EV.OFFSETS");
-    redisReply *p = field(r, "present");
+    redisReply *r = cmd(c, command);
+    redisReply *p = field(r, name);
     if (p == NULL || p->type != REDIS_REPLY_STRING)
-        die(NULL, "EV.OFFSETS has no present");
+        die(NULL, "%s has no %s", command, name);
     char *s = strdup(p->str);
     freeReplyObject(r);
     return s;
 }
 
+static char *present(redisContext *c)
+{
+    return string_field(c, "EV.OFFSETS", "present");
+}
+
 static char *node_stream(redisContext *c)
 {
-    redisReply *r = cmd(c, "EV.NODE");
-    redisReply *p = field(r, "stream");
-    if (p == NULL || p->type != REDIS_REPLY_STRING)
-        die(NULL, "EV.NODE has no stream");
-    char *s = strdup(p->str);
-    freeReplyObject(r);
-    return s;
+    return string_field(c, "EV.NODE", "stream");
 }
 
 /* ---- gen ---- */

@@ -27,6 +27,11 @@ static uint64_t be48_get(const unsigned char *p)
     return v;
 }
 
+int store_entry_fits(const struct store_entry *e)
+{
+    return e->offset <= LIMIT48 && e->node <= LIMIT48;
+}
+
 void store_entry_encode(unsigned char *p, const struct store_entry *e)
 {
     be64_put(p, e->id.ms);
@@ -106,7 +111,7 @@ int store_entry_del(struct store_entry_cur *c)
 
 int store_entry_append(struct store *s, MDB_txn *txn, uint64_t keynum, const struct store_entry *e)
 {
-    if (e->offset > LIMIT48 || e->node > LIMIT48)
+    if (!store_entry_fits(e))
         return STORE_ERR_ID_EXHAUSTED; /* 2^48 events in a stream, or nodes in a key */
     unsigned char kb[8], item[STORE_ENTRY_ITEM];
     be64_put(kb, keynum);

@@ -63,10 +63,9 @@ int store_record_head(const MDB_val *rec, struct store_rec_head *h)
         h->id = (struct store_id){ be64_get(p + 18), be64_get(p + 26) };
         h->rest = p + RECORD_V1_FIXED;
     } else {
-        p++;
-        if (rec->mv_size < 5 || ((const unsigned char *)rec->mv_data)[0] != RECORD_VERSION ||
-            store_varint_get(&p, end, &h->lamport) != 0 || store_varint_get(&p, end, &h->timestamp_us) != 0 ||
-            store_varint_get(&p, end, &h->id.ms) != 0 || store_varint_get(&p, end, &h->id.seq) != 0)
+        if (*p++ != RECORD_VERSION || store_varint_get(&p, end, &h->lamport) != 0 ||
+            store_varint_get(&p, end, &h->timestamp_us) != 0 || store_varint_get(&p, end, &h->id.ms) != 0 ||
+            store_varint_get(&p, end, &h->id.seq) != 0)
             return STORE_ERR_CORRUPT;
         h->rest = p;
     }

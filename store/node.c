@@ -266,23 +266,22 @@ int store_node_entry_deleted(struct store *s, MDB_txn *txn, uint64_t keynum, str
                              int keep_empty)
 {
     unsigned char key[16];
-    rec_key(key, keynum, node);
-    if (node == t->node && tail_exists(t)) {
-        if (t->live <= 1 && !keep_empty)
-            return store_node_drop(s, txn, keynum, t, node);
-        figures_deleted(&t->lp_bytes, &t->live, &t->deleted);
-        return 0;
-    }
     struct node_rec n;
-    int rc = rec_get(s, txn, key, &n);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    if (n.live <= 1 && !keep_empty)
+    int tail = node == t->node && tail_exists(t); /* its figures are in the key record */
+    uint64_t *lp_bytes = &t->lp_bytes, *live = &t->live, *deleted = &t->deleted;
+    if (!tail) {
+        rec_key(key, keynum, node);
+        int rc = rec_get(s, txn, key, &n);
+        if (rc != 0)
+            return rc == MDB_NOTFOUND ? 0 : rc;
+        lp_bytes = &n.lp_bytes;
+        live = &n.live;
+        deleted = &n.deleted;
+    }
+    if (*live <= 1 && !keep_empty)
         return store_node_drop(s, txn, keynum, t, node); /* XDEL: Redis drops an emptied node */
-    figures_deleted(&n.lp_bytes, &n.live, &n.deleted);
-    return rec_rewrite(s, txn, key, &n);
+    figures_deleted(lp_bytes, live, deleted);
+    return tail ? 0 : rec_rewrite(s, txn, key, &n);
 }
 
 int store_node_figures(struct store *s, MDB_txn *txn, uint64_t keynum, struct store_tail *t)

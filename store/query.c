@@ -15,8 +15,8 @@ enum it_kind { IT_NONE, IT_ALL, IT_LOCAL, IT_INDEX, IT_AND, IT_OR };
 struct it {
     enum it_kind kind;
     MDB_cursor *cur;           /* IT_INDEX */
-    unsigned char prefix[STORE_KEY_LMDB_MAX]; /* the name form: the index's key */
-    size_t plen;
+    unsigned char name[STORE_KEY_LMDB_MAX]; /* IT_INDEX: the tag's / type's name form, */
+    MDB_val key;                            /* its key in the index */
     struct it *l, *r;
 };
 
@@ -52,8 +52,7 @@ static struct it *it_index(struct qstate *q, MDB_dbi dbi, struct store_bytes nam
     struct it *it = it_new(q, IT_INDEX);
     if (it == NULL)
         return NULL;
-    MDB_val k = store_name_key(q->s, name, it->prefix);
-    it->plen = k.mv_size;
+    it->key = store_name_key(q->s, name, it->name);
     int rc = mdb_cursor_open(q->txn, dbi, &it->cur);
     if (rc != 0) {
         q->rc = rc;
@@ -113,7 +112,7 @@ static int it_seek(struct qstate *q, struct it *it, uint32_t stream, uint64_t of
         unsigned char pos[12];
         be32_put(pos, stream);
         be64_put(pos + 4, off);
-        MDB_val k = { it->plen, it->prefix }, v = { 12, pos };
+        MDB_val k = it->key, v = { 12, pos };
         int rc = store_dup_seek(it->cur, &k, &v, dir);
         if (rc != 0)
             return rc == MDB_NOTFOUND ? 0 : rc;

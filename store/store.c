@@ -178,7 +178,7 @@ static int table_to_dups(MDB_txn *txn, const char *old_name, MDB_dbi to, int ent
             }
             struct store_entry e = { { be64_get(p + 8), be64_get(p + 16) }, be32_get(q), be64_get(q + 4),
                                      be64_get(q + 12) };
-            if (e.offset >> 48 || e.node >> 48) {
+            if (!store_entry_fits(&e)) {
                 rc = STORE_ERR_CORRUPT;
                 break;
             }

@@ -76,6 +76,8 @@ void store_entry_close(struct store_entry_cur *c);
 int store_entry_seek(struct store_entry_cur *c, struct store_id id, int dir, struct store_entry *e);
 int store_entry_step(struct store_entry_cur *c, int dir, struct store_entry *e);
 int store_entry_del(struct store_entry_cur *c);
+/* 1 if e's offset and node fit the item's 48 bits each. */
+int store_entry_fits(const struct store_entry *e);
 void store_entry_encode(unsigned char *p, const struct store_entry *e);
 /* Adds the key's newest entry (its ID above every other of the key). */
 int store_entry_append(struct store *s, MDB_txn *txn, uint64_t keynum, const struct store_entry *e);

@@ -38,17 +38,23 @@ static void keyrec_encode(const struct keyrec *r, unsigned char *p)
 /* Schema <= 6 records had no tail figures. */
 #define KEYREC6_SIZE (8 * 8)
 
-static int keyrec_decode(const MDB_val *v, struct keyrec *r)
+/* The first n numbers of a record: 13, or 8 for a schema <= 6 one (its
+ * tail figures read as 0). */
+static void keyrec_read(const unsigned char *p, size_t n, struct keyrec *r)
 {
-    if (v->mv_size != KEYREC_SIZE)
-        return STORE_ERR_CORRUPT;
-    const unsigned char *p = v->mv_data;
-    uint64_t x[13];
-    for (size_t i = 0; i < 13; i++)
+    uint64_t x[13] = { 0 };
+    for (size_t i = 0; i < n; i++)
         x[i] = be64_get(p + 8 * i);
     *r = (struct keyrec){ .keynum = x[0], .length = x[1], .last_id = { x[2], x[3] },
                           .max_deleted = { x[4], x[5] }, .entries_added = x[6],
                           .tail = { x[7], { x[8], x[9] }, x[10], x[11], x[12] } };
+}
+
+static int keyrec_decode(const MDB_val *v, struct keyrec *r)
+{
+    if (v->mv_size != KEYREC_SIZE)
+        return STORE_ERR_CORRUPT;
+    keyrec_read(v->mv_data, KEYREC_SIZE / 8, r);
     return 0;
 }
 
@@ -169,10 +175,8 @@ int store_keys_upgrade(struct store *s, MDB_txn *txn)
             continue;
         const unsigned char *p = v.mv_data;
         size_t extra = v.mv_size - KEYREC6_SIZE;
-        struct keyrec r = { .keynum = be64_get(p), .length = be64_get(p + 8),
-                            .last_id = { be64_get(p + 16), be64_get(p + 24) },
-                            .max_deleted = { be64_get(p + 32), be64_get(p + 40) },
-                            .entries_added = be64_get(p + 48), .tail = { .node = be64_get(p + 56) } };
+        struct keyrec r;
+        keyrec_read(p, KEYREC6_SIZE / 8, &r);
         if (r.entries_added > 0 && (rc = store_node_figures(s, txn, r.keynum, &r.tail)) != 0 && rc != MDB_NOTFOUND)
             break; /* NOTFOUND: the tail node was dropped; figures 0 say so */
         unsigned char *grown = realloc(buf, KEYREC_SIZE + extra);

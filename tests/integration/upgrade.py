@@ -107,16 +107,12 @@ def check():
         rec = json.load(f)
     if rec["reads"] != READS:
         R.fail("expected.json was made for other reads: remake the fixture")
-    n = R.Node.__new__(R.Node)  # a node on a copy of the fixture's directory
-    n.name, n.extra, n.proc = "upgraded", [], None
-    n.dir = R.tempfile.mkdtemp(prefix="swarmlog-upgrade-")
-    n.port = R.free_port()
-    R.NODES.append(n)
-    os.makedirs(os.path.join(n.dir, "data"))
-    with gzip.open(os.path.join(FIXTURE, "data.mdb.gz"), "rb") as g, \
-            open(os.path.join(n.dir, "data", "data.mdb"), "wb") as f:
-        shutil.copyfileobj(g, f)
-    n.start()
+    def fixture_copy(data):
+        with gzip.open(os.path.join(FIXTURE, "data.mdb.gz"), "rb") as g, \
+                open(os.path.join(data, "data.mdb"), "wb") as f:
+            shutil.copyfileobj(g, f)
+
+    n = R.Node("upgraded", prepare=fixture_copy)
     same(n, rec["replies"], "after the upgrade")
     r = n.r
     # writes on the upgraded store

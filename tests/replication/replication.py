@@ -66,12 +66,16 @@ def free_port():
 
 
 class Node:
-    def __init__(self, name, *extra):
+    def __init__(self, name, *extra, prepare=None):
+        """prepare(data_dir), when given, fills the data directory before the first start."""
         self.name, self.extra = name, list(extra)
         self.dir = tempfile.mkdtemp(prefix="swarmlog-repl-%s-" % name)
         self.port = free_port()
         self.proc = None
         NODES.append(self)
+        if prepare is not None:
+            os.makedirs(os.path.join(self.dir, "data"))
+            prepare(os.path.join(self.dir, "data"))
         self.start()
 
     def start(self):
